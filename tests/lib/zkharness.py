@@ -136,10 +136,17 @@ def srvr(host, port=2181, timeout=5.0):
 
 
 def zk_version():
-    """Version string of the installed ZooKeeper jar (e.g. '3.8.0'), from the jar file name."""
-    real = os.path.realpath(ZK_JAR)
-    m = re.search(r"zookeeper-([0-9][^/]*)\.jar$", real)
-    return m.group(1) if m else "unknown"
+    """Version of the installed ZooKeeper jar (e.g. '3.8.0'), from its Maven pom.properties."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(ZK_JAR) as z:
+            props = z.read("META-INF/maven/org.apache.zookeeper/zookeeper/pom.properties").decode()
+        m = re.search(r"^version=(\S+)", props, re.M)
+        if m:
+            return m.group(1)
+    except (OSError, KeyError, zipfile.BadZipFile):
+        pass
+    return "unknown"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -523,7 +530,11 @@ def _is_quota_stats(path):
 def walk(client, root="/", include_quota_stats=False):
     """Read every znode below `root` (inclusive) through `client`.
 
-    Returns ``{path: {"data": bytes|None, "acl": [(perms, scheme, id), ...], <STAT_FIELDS>: int}}``.
+    Returns ``{path: {"data": bytes|None, "acl": [(perms, scheme, id), ...], <STAT_FIELDS>: int,
+    "cversion_persisted": int}}``.  The stat fields are the client-visible Stat; note its ``cversion`` is
+    ``2 * persisted_cversion - numChildren`` (ZooKeeper's DataNode.copyStat), so the value stored in
+    snapshots is given as ``cversion_persisted``.  The Stat's ``ephemeralOwner`` is 0 for container and TTL
+    nodes (the server hides their on-disk encodings 0x8000000000000000 and 0xFF<<56|ttl).
     ``data`` is None for a znode stored with null data, b"" for empty data.
     Quota usage nodes (``/zookeeper/quota/.../zookeeper_stats``) are skipped unless
     include_quota_stats: ZooKeeper recomputes them locally on every load (ZK-FORMATS 4.9).
@@ -546,6 +557,9 @@ def walk(client, root="/", include_quota_stats=False):
                  "acl": [(a.perms, a.id.scheme, a.id.id) for a in acls]}
         for f in STAT_FIELDS:
             entry[f] = getattr(stat, f)
+        # the Stat's cversion is 2*persisted - numChildren (DataNode.copyStat); snapshots and the
+        # txn rules hold the persisted value
+        entry["cversion_persisted"] = (stat.cversion + stat.numChildren) // 2
         tree[path] = entry
         for c in sorted(children, reverse=True):
             stack.append(("" if path == "/" else path) + "/" + c)

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Configures and builds zk_snapshot and the unit tests in ./build (2 jobs: the
+# machines here have 2 cores). The binary is also copied to plugins/modules/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "${ZKM_JOBS:-2}"
