@@ -80,6 +80,31 @@ Status FileSource::ReadAll(std::string* out, uint64_t max_bytes) {
   }
 }
 
+Status ReadFileEnds(const std::string& path, size_t head_n, size_t tail_n, std::string* head,
+                    std::string* tail) {
+  auto f = FileSource::Open(path);
+  if (!f.ok()) return f.status();
+  uint64_t size = (*f)->size();
+  auto read_at = [&](uint64_t off, size_t n, std::string* out) -> Status {
+    out->assign(n, '\0');
+    size_t got = 0;
+    while (got < n) {
+      ssize_t r = ::pread((*f)->fd(), out->data() + got, n - got, static_cast<off_t>(off + got));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus("cannot read", path, errno);
+      }
+      if (r == 0) break;
+      got += static_cast<size_t>(r);
+    }
+    out->resize(got);
+    return Status::Ok();
+  };
+  ZKM_RETURN_IF_ERROR(read_at(0, static_cast<size_t>(std::min<uint64_t>(size, head_n)), head));
+  size_t tn = static_cast<size_t>(std::min<uint64_t>(size, tail_n));
+  return read_at(size - tn, tn, tail);
+}
+
 // ---- GzipSource
 
 struct GzipSource::State {

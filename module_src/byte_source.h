@@ -44,6 +44,7 @@ class FileSource : public ByteSource {
   FileSource& operator=(const FileSource&) = delete;
   Result<size_t> Read(char* buf, size_t n) override;
   uint64_t size() const { return size_; }
+  int fd() const { return fd_; }
   // Reads the whole rest of the file into `out`, refusing files over `max_bytes`.
   Status ReadAll(std::string* out, uint64_t max_bytes);
 
@@ -144,6 +145,11 @@ class AtomicFileSink : public ByteSink {
   uint64_t written_ = 0;
   bool committed_ = false;
 };
+
+// Reads up to the first `head_n` and the last `tail_n` bytes of a file without
+// reading what lies between (ZooKeeper's snapshot precheck looks at the ends).
+Status ReadFileEnds(const std::string& path, size_t head_n, size_t tail_n, std::string* head,
+                    std::string* tail);
 
 // Describes an errno from a syscall on `path` as one sentence ("permission denied", ...).
 Status ErrnoStatus(const std::string& what, const std::string& path, int err);

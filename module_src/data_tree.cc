@@ -62,11 +62,15 @@ Node* DataTree::MutableFind(std::string_view path) {
 }
 
 void DataTree::Unhash(const Node& n) {
-  digest_ -= NodeDigest(n.path, n.data_view(), n.stat);
+  uint32_t d = NodeDigest(n.path, n.data_view(), n.stat);
+  digest_ -= d;
+  digest_ascii_ -= IsAscii(n.path) ? d : NodeDigestAscii(n.path, n.data_view(), n.stat);
 }
 
 void DataTree::Rehash(const Node& n) {
-  digest_ += NodeDigest(n.path, n.data_view(), n.stat);
+  uint32_t d = NodeDigest(n.path, n.data_view(), n.stat);
+  digest_ += d;
+  digest_ascii_ += IsAscii(n.path) ? d : NodeDigestAscii(n.path, n.data_view(), n.stat);
 }
 
 void DataTree::IndexEphemeral(const Node& n, bool add) {
@@ -106,6 +110,7 @@ const Node* DataTree::Put(std::string_view path, std::string_view data, bool dat
   n.stat = stat;
   n.live = true;
   nodes_.push_back(n);
+  if (!IsAscii(n.path)) non_ascii_paths_++;
   index_.emplace(n.path, static_cast<uint32_t>(nodes_.size() - 1));
   data_bytes_ += data.size();
   Rehash(n);
@@ -124,6 +129,7 @@ bool DataTree::Remove(std::string_view path) {
   IndexEphemeral(n, false);
   data_bytes_ -= static_cast<uint64_t>(std::max(n.data_len, 0));
   n.live = false;
+  if (!IsAscii(n.path)) non_ascii_paths_--;
   index_.erase(it);
   if (!path.empty()) {
     if (Node* parent = MutableFind(ParentPath(path))) {

@@ -78,6 +78,10 @@ class DataTree {
   uint64_t data_bytes() const { return data_bytes_; }
   // Signed AdHash sum of every node digest (ZK-FORMATS.md 6).
   int64_t digest() const { return static_cast<int64_t>(digest_); }
+  // The same with non-ASCII path characters hashed as '?' (a JVM whose default
+  // charset is US-ASCII, see digest.h).
+  int64_t digest_ascii() const { return static_cast<int64_t>(digest_ascii_); }
+  bool has_non_ascii_paths() const { return non_ascii_paths_ > 0; }
 
   // --- ACL cache (ZooKeeper's ReferenceCountedACLCache, without the counts).
   // Entries read from a snapshot keep their keys.
@@ -112,6 +116,8 @@ class DataTree {
   size_t arena_left_ = 0;
   char* arena_next_ = nullptr;
   uint64_t digest_ = 0;
+  uint64_t digest_ascii_ = 0;
+  uint64_t non_ascii_paths_ = 0;
   uint64_t data_bytes_ = 0;
   std::map<int64_t, AclList> acls_;
   std::map<AclList, int64_t> acl_keys_;

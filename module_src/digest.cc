@@ -26,4 +26,29 @@ uint32_t NodeDigest(std::string_view path, std::string_view data, const Stat& st
   return Crc32Update(crc, std::string_view(block, sizeof block));
 }
 
+bool IsAscii(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
+std::string AsciiReplacedPath(std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x80) {
+      out += c;
+    } else if ((u & 0xC0) != 0x80) {
+      out += '?';  // a lead byte starts one character; continuation bytes vanish
+    }
+  }
+  return out;
+}
+
+uint32_t NodeDigestAscii(std::string_view path, std::string_view data, const Stat& stat) {
+  if (IsAscii(path)) return NodeDigest(path, data, stat);
+  return NodeDigest(AsciiReplacedPath(path), data, stat);
+}
+
 }  // namespace zkm

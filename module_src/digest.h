@@ -23,4 +23,12 @@ bool DigestIncludes(std::string_view path);
 // The node's digest; `path` is "" for the root. 0 if DigestIncludes(path) is false.
 uint32_t NodeDigest(std::string_view path, std::string_view data, const Stat& stat);
 
+// ZooKeeper hashes path bytes in the JVM's default charset. Under a C/POSIX locale
+// a Java 17 server uses US-ASCII, where each non-ASCII character becomes '?'.
+// Returns that form of `path` (equal to `path` when it is all ASCII).
+std::string AsciiReplacedPath(std::string_view path);
+bool IsAscii(std::string_view s);
+// NodeDigest with the path in its US-ASCII form.
+uint32_t NodeDigestAscii(std::string_view path, std::string_view data, const Stat& stat);
+
 }  // namespace zkm

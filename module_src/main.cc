@@ -1,7 +1,5 @@
-// zk_snapshot: the operator CLI and (with one JSON-file argument) the Ansible module.
-#include <cstdio>
+// zk_snapshot: the operator CLI, and (later) the Ansible module when called with
+// the path of a JSON arguments file as its only argument.
+#include "cli.h"
 
-int main() {
-  std::puts("zk_snapshot " ZKM_VERSION);
-  return 0;
-}
+int main(int argc, char** argv) { return zkm::RunCli(argc, argv); }
