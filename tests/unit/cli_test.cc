@@ -1,0 +1,141 @@
+// The zk_snapshot command line as an operator runs it: exit codes, --json, and
+// options before or after the paths. Runs the real binary (ZKM_BIN from CTest).
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+namespace {
+
+const std::string kFixtures = ZKM_FIXTURES_DIR;
+
+std::string Bin() {
+  const char* b = std::getenv("ZKM_BIN");
+  return b ? b : "";
+}
+
+struct CmdResult {
+  int code;
+  std::string out;
+};
+
+CmdResult Exec(const std::string& args) {
+  std::string cmd = Bin() + " " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  int st = ::pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (Bin().empty()) GTEST_SKIP() << "ZKM_BIN is not set (run through ctest)";
+  }
+};
+
+TEST_F(Cli, NoCommandIsAUsageError) {
+  CmdResult r = Exec("");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("usage:"), std::string::npos);
+}
+
+TEST_F(Cli, UnknownOptionIsAUsageError) {
+  CmdResult r = Exec("check --bogus x");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("unknown option --bogus"), std::string::npos);
+}
+
+TEST_F(Cli, MissingPathIsAUsageError) {
+  CmdResult r = Exec("inspect /nonexistent/zk/snapshot.1");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("does not exist"), std::string::npos);
+}
+
+TEST_F(Cli, CheckDataDirOk) {
+  CmdResult r = Exec("check " + kFixtures + "/standalone-gz/data");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("OK"), std::string::npos);
+}
+
+TEST_F(Cli, JsonOptionAfterOrBeforeThePath) {
+  for (const std::string& args : {"inspect --json " + kFixtures + "/standalone-snappy/data",
+                                  "inspect " + kFixtures + "/standalone-snappy/data --json"}) {
+    CmdResult r = Exec(args);
+    ASSERT_EQ(r.code, 0) << r.out;
+    rapidjson::Document d;
+    d.Parse(r.out.c_str());
+    ASSERT_TRUE(d.IsObject()) << r.out;
+    EXPECT_TRUE(d["ok"].GetBool());
+    EXPECT_EQ(d["znodes"].GetUint64(), 34u);
+    EXPECT_GT(d["report"]["replay"]["applied"].GetUint64(), 0u);
+  }
+}
+
+TEST_F(Cli, DamagedSnapshotExitsOne) {
+  namespace fs = std::filesystem;
+  std::string dir = fs::temp_directory_path() / "zkm-cli-test";
+  fs::create_directories(dir);
+  std::string src = kFixtures + "/standalone-nodigest/data/version-2/snapshot.37";
+  std::string dst = dir + "/snapshot.37";
+  fs::copy_file(src, dst, fs::copy_options::overwrite_existing);
+  {
+    FILE* f = std::fopen(dst.c_str(), "r+b");
+    std::fseek(f, 200, SEEK_SET);
+    int c = std::fgetc(f);
+    std::fseek(f, 200, SEEK_SET);
+    std::fputc(c ^ 0x10, f);
+    std::fclose(f);
+  }
+  CmdResult r = Exec("check " + dst + " --json");
+  EXPECT_EQ(r.code, 1) << r.out;
+  rapidjson::Document d;
+  d.Parse(r.out.c_str());
+  ASSERT_TRUE(d.IsObject()) << r.out;
+  EXPECT_FALSE(d["ok"].GetBool());
+  fs::remove_all(dir);
+}
+
+TEST_F(Cli, LogFileInspect) {
+  CmdResult r = Exec("inspect --json " + kFixtures + "/standalone-plain/data/version-2/log.1");
+  ASSERT_EQ(r.code, 0) << r.out;
+  rapidjson::Document d;
+  d.Parse(r.out.c_str());
+  ASSERT_TRUE(d.IsObject());
+  EXPECT_EQ(std::string(d["kind"].GetString()), "log");
+  EXPECT_EQ(d["log"]["first_zxid"].GetInt64(), 1);
+}
+
+TEST_F(Cli, ConsolidateNeedsASource) {
+  CmdResult r = Exec("consolidate --out /tmp");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("--config"), std::string::npos);
+}
+
+TEST_F(Cli, DiffOfADataDirWithItsOwnConsolidation) {
+  namespace fs = std::filesystem;
+  std::string out = fs::temp_directory_path() / "zkm-cli-diff";
+  fs::remove_all(out);
+  fs::create_directories(out);
+  std::string src = kFixtures + "/standalone-snappy/data";
+  CmdResult c = Exec("consolidate --data-dir " + src + " --out " + out + " --keep-orphans");
+  ASSERT_EQ(c.code, 0) << c.out;
+  std::string snap;
+  for (auto& e : fs::directory_iterator(out)) snap = e.path();
+  CmdResult d = Exec("diff " + src + " " + snap);
+  EXPECT_EQ(d.code, 0) << d.out;
+  EXPECT_NE(d.out.find("identical"), std::string::npos);
+  CmdResult n = Exec("diff " + kFixtures + "/standalone-gz/data " + snap);
+  EXPECT_EQ(n.code, 1) << n.out;
+  fs::remove_all(out);
+}
+
+}  // namespace
