@@ -158,6 +158,22 @@ DataDirReport AnalyzeDataDir(const AnalyzeOptions& opts, DataTree* tree) {
   rep.replay = replayer.stats();
   for (const std::string& w : rep.replay.warnings) rep.warnings.push_back(w);
   rep.last_zxid = std::max(z, rep.replay.last_zxid);
+  rep.znodes = tree->size();
+  rep.data_bytes = tree->data_bytes();
+  rep.sessions = tree->sessions().size();
+  rep.digest = rep.replay.digest_charset == "us-ascii" ? tree->digest_ascii() : tree->digest();
+  rep.ephemerals_by_owner = tree->EphemeralOwners();
+  for (const auto& [owner, n] : rep.ephemerals_by_owner) {
+    if (!tree->sessions().count(owner)) rep.orphan_ephemerals[owner] = n;
+  }
+  if (!rep.orphan_ephemerals.empty()) {
+    size_t total = 0;
+    for (const auto& [owner, n] : rep.orphan_ephemerals) total += n;
+    rep.warnings.push_back(std::to_string(total) + " ephemeral znode(s) belong to " +
+                           std::to_string(rep.orphan_ephemerals.size()) +
+                           " session(s) missing from the session table: a ZooKeeper leader "
+                           "deletes them at load, followers keep them (consolidate drops them)");
+  }
   if (!fin.ok()) rep.status = fin;
   return rep;
 }

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +56,15 @@ struct DataDirReport {
   std::vector<LogUse> logs;                // the logs replayed, in order
   ReplayStats replay;
   int64_t last_zxid = -1;                  // zxid of the tree after replay
+  // The tree after replay.
+  uint64_t znodes = 0;                     // node records, the root included
+  uint64_t data_bytes = 0;
+  uint64_t sessions = 0;
+  int64_t digest = 0;
+  std::map<int64_t, size_t> ephemerals_by_owner;
+  // Owners of ephemerals that are not in the session table: a ZooKeeper leader
+  // deletes these locally at load, followers keep them (ZK-FORMATS.md 8.4, 13.2).
+  std::map<int64_t, size_t> orphan_ephemerals;
   std::vector<std::string> warnings;
 };
 

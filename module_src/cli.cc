@@ -301,6 +301,13 @@ void PrintDataDir(const DataDirReport& r) {
             << " already in the snapshot, " << rs.digests_compared << " digests compared, "
             << rs.digest_mismatches << " mismatched\n";
   if (r.last_zxid >= 0) std::cout << "last zxid:   " << Hex(r.last_zxid) << "\n";
+  if (r.status.ok()) {
+    size_t eph = 0;
+    for (const auto& [o, n] : r.ephemerals_by_owner) eph += n;
+    std::cout << "tree:        " << r.znodes << " znodes, " << r.data_bytes << " data bytes, "
+              << r.sessions << " sessions, " << eph << " ephemerals ("
+              << r.orphan_ephemerals.size() << " orphan owners), digest " << r.digest << "\n";
+  }
   PrintWarnings(r.warnings);
   PrintStatusLine(r.status);
 }

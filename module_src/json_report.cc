@@ -10,9 +10,39 @@ namespace zkm {
 
 using rapidjson::Value;
 
+namespace {
+// Length of the valid UTF-8 sequence at s[i], or 0.
+size_t Utf8Len(const std::string& s, size_t i) {
+  auto u = static_cast<unsigned char>(s[i]);
+  size_t n = u < 0x80 ? 1 : (u >> 5) == 6 ? 2 : (u >> 4) == 14 ? 3 : (u >> 3) == 30 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  return n;
+}
+}  // namespace
+
+std::string ValidUtf8(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    size_t n = Utf8Len(s, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD, as a Java reader decodes it
+      ++i;
+    } else {
+      out.append(s, i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
 Value Str(const std::string& s, JsonAlloc& a) {
-  // Paths and ACL ids are opaque bytes; RapidJSON writes them as given.
-  return Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
+  // Paths and ACL ids are opaque bytes on disk (ZK-FORMATS.md 2); JSON must be
+  // UTF-8, so anything else is shown as U+FFFD.
+  std::string v = ValidUtf8(s);
+  return Value(v.data(), static_cast<rapidjson::SizeType>(v.size()), a);
 }
 
 namespace {
@@ -202,6 +232,23 @@ Value ToJson(const DataDirReport& r, JsonAlloc& a) {
   o.AddMember("logs", logs, a);
   o.AddMember("replay", ToJson(r.replay, a), a);
   Zxid(o, "last_zxid", r.last_zxid, a);
+  Value tree(rapidjson::kObjectType);
+  tree.AddMember("znodes", Value(r.znodes), a);
+  tree.AddMember("data_bytes", Value(r.data_bytes), a);
+  tree.AddMember("sessions", Value(r.sessions), a);
+  tree.AddMember("digest", Value(r.digest), a);
+  uint64_t eph = 0;
+  for (const auto& [owner, n] : r.ephemerals_by_owner) eph += n;
+  tree.AddMember("ephemerals", Value(eph), a);
+  Value orph(rapidjson::kArrayType);
+  for (const auto& [owner, n] : r.orphan_ephemerals) {
+    Value e(rapidjson::kObjectType);
+    e.AddMember("session", Str(Hex(owner), a), a);
+    e.AddMember("count", Value(static_cast<uint64_t>(n)), a);
+    orph.PushBack(e, a);
+  }
+  tree.AddMember("orphan_ephemerals", orph, a);
+  o.AddMember("tree", tree, a);
   o.AddMember("warnings", Strings(r.warnings, a), a);
   return o;
 }

@@ -29,6 +29,8 @@ rapidjson::Value ToJson(const ConsolidateReport& r, JsonAlloc& a);
 rapidjson::Value ToJson(const TreeDiff& d, JsonAlloc& a);
 
 rapidjson::Value Str(const std::string& s, JsonAlloc& a);
+// `s` with every byte that is not part of valid UTF-8 replaced by U+FFFD.
+std::string ValidUtf8(const std::string& s);
 // Serialises with two-space indentation (pretty) or compactly.
 std::string Serialize(const rapidjson::Value& v, bool pretty);
 

@@ -34,3 +34,13 @@ TEST(Digest, IsMaintainedIncrementally) {
 }
 
 }  // namespace zkm
+
+#include "json_report.h"
+
+namespace zkm {
+TEST(JsonReport, InvalidUtf8BecomesReplacementCharacter) {
+  EXPECT_EQ(ValidUtf8("/a\xc3\xbc"), "/a\xc3\xbc");
+  EXPECT_EQ(ValidUtf8("/a\xff"), "/a\xEF\xBF\xBD");
+  EXPECT_EQ(ValidUtf8("\xc3"), "\xEF\xBF\xBD");
+}
+}  // namespace zkm
