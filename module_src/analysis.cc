@@ -37,7 +37,7 @@ SnapshotSummary ReadSnapshotFile(const DataFile& file, int32_t max_buffer, DataT
 DataDirReport AnalyzeDataDir(const AnalyzeOptions& opts, DataTree* tree) {
   DataDirReport rep;
   std::string log_dir = opts.log_dir.empty() ? opts.data_dir : opts.log_dir;
-  auto scan = ScanDataDirs(opts.data_dir, log_dir);
+  auto scan = opts.flat ? ScanFlatDirs(opts.data_dir, log_dir) : ScanDataDirs(opts.data_dir, log_dir);
   if (!scan.ok()) {
     rep.status = scan.status();
     return rep;
@@ -96,6 +96,7 @@ DataDirReport AnalyzeDataDir(const AnalyzeOptions& opts, DataTree* tree) {
   ro.snapshot_digest_version = ss.digest_version;
   ro.snapshot_digest = ss.digest;
   ro.snapshot_max_zxid = ss.max_zxid;
+  ro.digest_charset = ss.digest_charset;
   Replayer replayer(tree, ro);
 
   std::vector<DataFile> needed = LogsNeededFor(rep.scan.logs, z);

@@ -33,6 +33,7 @@ using ProgressFn = std::function<void(const std::string& what, uint64_t done, ui
 struct AnalyzeOptions {
   std::string data_dir;   // as zoo.cfg names it (files are in its version-2/)
   std::string log_dir;    // dataLogDir; empty means data_dir
+  bool flat = false;      // the files sit in data_dir/log_dir themselves (no version-2)
   int32_t max_buffer = kDefaultJuteLimit;
   ProgressFn progress;    // may be empty
 };

@@ -178,6 +178,14 @@ PathKind Classify(const std::string& path, Compression* comp, int64_t* zxid) {
 }
 
 // The dataDir/dataLogDir a directory or zoo.cfg stands for.
+// True for a directory holding snapshot.* files itself, with no version-2 below
+// (what `consolidate --out` writes).
+bool IsFlatSnapshotDir(const std::string& d) {
+  if (IsDir(d + "/version-2")) return false;
+  auto scan = ScanFlatDirs(d, d);
+  return scan.ok() && !scan->snapshots.empty();
+}
+
 Status ResolveDirs(const std::string& path, PathKind kind, std::string* data_dir,
                    std::string* log_dir, std::string* cfg_path) {
   if (kind == PathKind::kZooCfg) {
@@ -426,6 +434,7 @@ int InspectOrCheck(const Args& a, bool check) {
       AnalyzeOptions ao;
       ao.data_dir = data_dir;
       ao.log_dir = log_dir;
+      ao.flat = kind == PathKind::kDataDir && IsFlatSnapshotDir(data_dir);
       ao.max_buffer = max_buffer;
       ao.progress = progress;
       DataTree tree;
@@ -444,7 +453,8 @@ int InspectOrCheck(const Args& a, bool check) {
       } else if (check) {
         std::cout << (r.status.ok() ? "OK      " : "PROBLEM ") << path << ": "
                   << (r.snapshot ? r.snapshot->name : std::string("no snapshot")) << " + "
-                  << r.logs.size() << " logs replayed to " << Hex(r.last_zxid) << ", "
+                  << r.logs.size() << " logs replayed to "
+                  << (r.last_zxid >= 0 ? Hex(r.last_zxid) : std::string("-")) << ", "
                   << r.replay.digests_compared << " digests compared, " << tree.size()
                   << " znodes\n";
         if (!r.status.ok()) std::cout << "  " << r.status.ToString() << "\n";
@@ -553,6 +563,7 @@ Status LoadAny(const std::string& path, int32_t max_buffer, const ProgressFn& pr
       AnalyzeOptions ao;
       ao.data_dir = data_dir;
       ao.log_dir = log_dir;
+      ao.flat = kind == PathKind::kDataDir && IsFlatSnapshotDir(data_dir);
       ao.max_buffer = max_buffer;
       ao.progress = progress;
       DataDirReport r = AnalyzeDataDir(ao, tree);

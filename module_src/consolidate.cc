@@ -42,6 +42,7 @@ ConsolidateReport Consolidate(const ConsolidateOptions& opts) {
   SnapshotWriteOptions wo;
   wo.format = opts.format;
   wo.zxid = rep.zxid;
+  wo.digest_ascii = rep.source.replay.digest_charset == "us-ascii";
   SnapshotWriteStats ws;
   Status w = WriteSnapshot(tree, wo, **sink, &ws);
   if (w.ok()) w = (*sink)->Commit();

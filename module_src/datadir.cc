@@ -259,14 +259,15 @@ std::vector<DataFile> LogsNeededFor(const std::vector<DataFile>& logs, int64_t z
   return out;
 }
 
-Result<DataDirScan> ScanDataDirs(const std::string& data_dir, const std::string& data_log_dir) {
+namespace {
+Result<DataDirScan> Scan(const std::string& data_dir, const std::string& data_log_dir, bool flat) {
   const std::string dd = NormaliseDir(data_dir);
   const std::string ld = NormaliseDir(data_log_dir.empty() ? data_dir : data_log_dir);
   DataDirScan scan;
-  scan.snap_dir = Join(dd, "version-2");
-  scan.log_dir = Join(ld, "version-2");
-  ZKM_RETURN_IF_ERROR(CheckDir(dd, "dataDir"));
-  if (ld != dd) ZKM_RETURN_IF_ERROR(CheckDir(ld, "dataLogDir"));
+  scan.snap_dir = flat ? dd : Join(dd, "version-2");
+  scan.log_dir = flat ? ld : Join(ld, "version-2");
+  ZKM_RETURN_IF_ERROR(CheckDir(dd, flat ? "snapshot dir" : "dataDir"));
+  if (ld != dd) ZKM_RETURN_IF_ERROR(CheckDir(ld, flat ? "log dir" : "dataLogDir"));
   ZKM_RETURN_IF_ERROR(CheckDir(scan.snap_dir, "snapshot dir"));
   const bool same = scan.snap_dir == scan.log_dir;
   if (!same) ZKM_RETURN_IF_ERROR(CheckDir(scan.log_dir, "log dir"));
@@ -365,6 +366,15 @@ Result<DataDirScan> ScanDataDirs(const std::string& data_dir, const std::string&
                             "at the next start and, if no snapshot loads, starts with an "
                             "empty database instead of failing");
   return scan;
+}
+}  // namespace
+
+Result<DataDirScan> ScanDataDirs(const std::string& data_dir, const std::string& data_log_dir) {
+  return Scan(data_dir, data_log_dir, false);
+}
+
+Result<DataDirScan> ScanFlatDirs(const std::string& snap_dir, const std::string& log_dir) {
+  return Scan(snap_dir, log_dir, true);
 }
 
 }  // namespace zkm

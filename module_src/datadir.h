@@ -58,6 +58,9 @@ struct DataDirScan {
 // dataDir, dataLogDir or version-2 dir -> kNotFound naming it; a dir that cannot
 // be listed or stat'ed -> kIoError from ErrnoStatus ("cannot list <dir>: ...").
 Result<DataDirScan> ScanDataDirs(const std::string& data_dir, const std::string& data_log_dir);
+// The same for directories that hold the files themselves (no version-2 below
+// them), such as the output of `zk_snapshot consolidate` or an unpacked bundle.
+Result<DataDirScan> ScanFlatDirs(const std::string& snap_dir, const std::string& log_dir);
 
 // The logs ZooKeeper replays after a snapshot at zxid z (ZK-FORMATS.md 8.2,
 // FileTxnLog.getLogFiles): the newest log whose name zxid <= z, plus every later

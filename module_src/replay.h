@@ -31,6 +31,8 @@ struct ReplayOptions {
   // Highest zxid found in any node of the snapshot (fuzziness bound when the
   // snapshot carries no digest).
   int64_t snapshot_max_zxid = 0;
+  // "us-ascii" when the snapshot's own digest matched only in that form.
+  std::string digest_charset = "utf-8";
 };
 
 struct ReplayStats {

@@ -94,6 +94,10 @@ struct SnapshotSummary {
   bool has_last_zxid = false;
   int64_t last_processed_zxid = 0;  // 3.9 trailer
   int64_t computed_digest = 0;      // AdHash over the nodes as read
+  // The same with non-ASCII path characters as '?', how a JVM with a US-ASCII
+  // default charset hashes them; digest_charset says which one matched.
+  int64_t computed_digest_ascii = 0;
+  std::string digest_charset = "utf-8";
   // kAbsent: no trailer, or one ZooKeeper ignores (empty, older than the name zxid,
   // version != 2; see warnings). kDeferred: digest_zxid > name_zxid (compare during
   // replay).

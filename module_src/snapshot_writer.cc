@@ -79,7 +79,8 @@ Status WriteSnapshot(const DataTree& tree, const SnapshotWriteOptions& opts, Byt
     char stat[kStatPersistedSize];
     EncodeStat(n.stat, stat);
     w.WriteRaw(std::string_view(stat, sizeof stat));
-    digest += NodeDigest(n.path, n.data_view(), n.stat);
+    digest += opts.digest_ascii ? NodeDigestAscii(n.path, n.data_view(), n.stat)
+                                : NodeDigest(n.path, n.data_view(), n.stat);
     written.insert(n.path);
     st.nodes++;
   };

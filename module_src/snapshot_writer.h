@@ -36,6 +36,9 @@ struct SnapshotWriteOptions {
   SnapshotFormat format = SnapshotFormat::kZk36;
   int64_t zxid = 0;  // the digest zxid and lastProcessedZxid
   bool include_sessions = true;
+  // Hash non-ASCII path characters as '?' in the digest trailer, as a JVM with a
+  // US-ASCII default charset does (the source's servers did, so the target's will).
+  bool digest_ascii = false;
 };
 
 struct SnapshotWriteStats {
