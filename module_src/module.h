@@ -74,6 +74,15 @@ int RunModule(const std::string& args_path);
 // Status message is the sentence for `msg`.
 Status ParseModuleParams(const rapidjson::Value& args, ModuleParams* out);
 
+// zoo.cfg for the facts and verify states: `config` if given (then "" when it
+// does not exist), else the first existing one of $ZOOCFGDIR/zoo.cfg,
+// /etc/zookeeper/conf, /opt/zookeeper/conf, /usr/share/zookeeper/conf and
+// /opt/zookeeper/current/conf (each /zoo.cfg). `found_by` says which rule
+// matched ("option", "ZOOCFGDIR", "default location"); `searched` lists the
+// paths tried. Defined in module_facts.cc.
+std::string FindZooCfg(const std::string& config, std::string* found_by,
+                       std::vector<std::string>* searched);
+
 // The states (module_<state>.cc).
 void RunFacts(const ModuleParams& p, ModuleResult* r);
 void RunBundle(const ModuleParams& p, ModuleResult* r);

@@ -15,6 +15,7 @@
 #include "json_report.h"
 #include "manifest.h"
 #include "module.h"
+#include "jute.h"
 #include "module_node.h"
 #include "placement.h"
 #include "sha256.h"
@@ -269,7 +270,7 @@ void RunBundle(const ModuleParams& p, ModuleResult* r) {
     b.AddMember("manifest_sha256", Str(sha.ok() ? *sha : std::string(), a), a);
     r->Set("bundle", std::move(b));
     r->SetString("manifest", dest + "/" + kManifestName);
-    r->msg = "bundle in " + dest + " is up to date (" + HexZxid(old->last_zxid) + ")";
+    r->msg = "bundle in " + dest + " is up to date (" + Hex(old->last_zxid) + ")";
     return;
   }
 
@@ -303,11 +304,11 @@ void RunBundle(const ModuleParams& p, ModuleResult* r) {
       would.AddMember("source_snapshot", Str(rep.snapshot->name, a), a);
       would.AddMember("logs", static_cast<uint64_t>(rep.logs.size()), a);
       would.AddMember("last_zxid", rep.last_zxid, a);
-      would.AddMember("last_zxid_hex", Str(HexZxid(rep.last_zxid), a), a);
+      would.AddMember("last_zxid_hex", Str(Hex(rep.last_zxid), a), a);
       would.AddMember("znodes", rep.znodes, a);
       r->Set("bundle", std::move(would));
       r->changed = true;
-      r->msg = "would write a " + p.mode + " bundle of " + HexZxid(rep.last_zxid) + " into " +
+      r->msg = "would write a " + p.mode + " bundle of " + Hex(rep.last_zxid) + " into " +
                dest + " (check mode)";
       r->has_diff = true;
       r->diff_before = Value(before, a);
@@ -370,7 +371,7 @@ void RunBundle(const ModuleParams& p, ModuleResult* r) {
   r->Set("bundle", std::move(b));
   r->SetString("manifest", dest + "/" + kManifestName);
   r->changed = true;
-  r->msg = "wrote a " + p.mode + " bundle of " + HexZxid(m.last_zxid) + " (" +
+  r->msg = "wrote a " + p.mode + " bundle of " + Hex(m.last_zxid) + " (" +
            std::to_string(m.znodes) + " znodes) into " + dest;
   r->has_diff = true;
   r->diff_before = std::move(before);

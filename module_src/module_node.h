@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,11 @@ struct NodeContext {
   bool split() const { return snap_dir() != log_dir(); }
 };
 
-// zoo.cfg from `config`, or the first of the usual places; kNotFound names them.
+// dataDir/myid, if readable.
+std::optional<int64_t> ReadMyid(const std::string& data_dir);
+
+// zoo.cfg from `config`, or the first of the usual places (FindZooCfg);
+// kNotFound names where it looked.
 Result<NodeContext> LoadNode(const std::string& config);
 
 // True when something accepts a TCP connection on the node's client endpoint
@@ -40,8 +45,6 @@ Status RequireStopped(const NodeContext& node, int64_t timeout_s, bool allow,
 
 // {mode, files:[names], snapshot_zxid(_hex), last_zxid(_hex), znodes, ...}.
 rapidjson::Value ManifestSummary(const Manifest& m, rapidjson::Document::AllocatorType& a);
-// "0x1a2b"
-std::string HexZxid(int64_t zxid);
 // Sorted names of the snapshot.*/log.* files and other entries of a dir ([] if absent).
 rapidjson::Value DirSummary(const std::string& dir, rapidjson::Document::AllocatorType& a);
 

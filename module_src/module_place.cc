@@ -22,6 +22,7 @@
 #include "manifest.h"
 #include "membership.h"
 #include "module.h"
+#include "jute.h"
 #include "module_node.h"
 #include "placement.h"
 #include "sha256.h"
@@ -65,7 +66,7 @@ Value DataState(const Ctx& c, bool analyze, rapidjson::Document::AllocatorType& 
     DataTree tree;
     DataDirReport rep = AnalyzeDataDir(ao, &tree);
     if (rep.status.ok()) {
-      o.AddMember("last_zxid_hex", Str(HexZxid(rep.last_zxid), a), a);
+      o.AddMember("last_zxid_hex", Str(Hex(rep.last_zxid), a), a);
       o.AddMember("znodes", rep.znodes, a);
     } else {
       o.AddMember("unreadable", Str(rep.status.ToString(), a), a);
@@ -80,7 +81,7 @@ Value BundleState(const Ctx& c, rapidjson::Document::AllocatorType& a) {
     (f.role == "snapshot" || !c.node.split() ? snaps : logs).PushBack(Str(f.name, a), a);
   o.AddMember("snapshot_dir", snaps, a);
   if (c.node.split()) o.AddMember("log_dir", logs, a);
-  o.AddMember("last_zxid_hex", Str(HexZxid(c.m.last_zxid), a), a);
+  o.AddMember("last_zxid_hex", Str(Hex(c.m.last_zxid), a), a);
   o.AddMember("znodes", c.m.znodes, a);
   return o;
 }
@@ -270,7 +271,7 @@ void RunPlace(const ModuleParams& p, ModuleResult* r) {
   r->Set("bundle", ManifestSummary(c.m, a));
   if (p.check_mode) {
     r->changed = true;
-    r->msg = "would place bundle " + c.bundle_id.substr(0, 12) + " (" + HexZxid(c.m.last_zxid) +
+    r->msg = "would place bundle " + c.bundle_id.substr(0, 12) + " (" + Hex(c.m.last_zxid) +
              ") on " + c.node.config_path + " and move " + std::to_string(moves->size()) +
              " entries to " + bak + " (check mode)";
     return;
@@ -312,7 +313,7 @@ void RunPlace(const ModuleParams& p, ModuleResult* r) {
   if (c.m.mode == "raw")
     r->warnings.push_back("a raw bundle keeps the source's membership in /zookeeper/config");
   r->changed = true;
-  r->msg = "placed bundle " + c.bundle_id.substr(0, 12) + " (" + HexZxid(c.m.last_zxid) + ", " +
+  r->msg = "placed bundle " + c.bundle_id.substr(0, 12) + " (" + Hex(c.m.last_zxid) + ", " +
            std::to_string(c.m.znodes) + " znodes) on " + c.node.config_path + "; old data in " +
            bak;
 }
