@@ -16,6 +16,7 @@
 #include "consolidate.h"
 #include "json_report.h"
 #include "jute.h"
+#include "probe.h"
 #include "tree_diff.h"
 #include "zoo_cfg.h"
 
@@ -33,6 +34,7 @@ const char* kUsage =
     "                         replay the newest valid snapshot and its logs into one\n"
     "                         snapshot.<last zxid> in DIR that needs no logs\n"
     "  diff A B               compare two snapshots or data dirs node by node\n"
+    "  probe HOST:PORT        ask a server `srvr` (four-letter word): mode, zxid, znodes\n"
     "  version                print the version\n"
     "\n"
     "options (before or after the paths):\n"
@@ -44,6 +46,7 @@ const char* kUsage =
     "  --keep-orphans         consolidate: keep ephemerals of sessions that no longer exist\n"
     "  --log-dir L            inspect/check of a dataDir: its dataLogDir (default: the same)\n"
     "  --limit N              diff: differences to list (default 100)\n"
+    "  --timeout S            probe: seconds for each network call (default 5)\n"
     "  --no-progress          no progress bar (shown only on a terminal)\n"
     "\n"
     "exit codes: 0 ok, 1 problems found, 2 usage error\n";
@@ -56,7 +59,8 @@ struct Args {
 };
 
 const std::set<std::string> kValueOptions = {"--config", "--data-dir", "--log-dir", "--out",
-                                             "--format", "--max-buffer", "--limit"};
+                                             "--format", "--max-buffer", "--limit",
+                                             "--timeout"};
 const std::set<std::string> kFlagOptions = {"--json", "--drop-sessions", "--keep-orphans",
                                             "--no-progress", "--help"};
 
@@ -635,6 +639,43 @@ int Diff(const Args& a) {
   return d.identical() ? kExitOk : kExitProblems;
 }
 
+// probe: one four-letter word, classified (ok, not whitelisted, timeout, ...).
+int Probe(const Args& a) {
+  if (a.positional.size() != 1) return Usage("probe takes one HOST:PORT");
+  long timeout = std::strtol(OptionOr(a, "--timeout", "5").c_str(), nullptr, 10);
+  if (timeout < 1 || timeout > 3600) return Usage("--timeout must be 1..3600 seconds");
+  std::string host;
+  int port = 0;
+  if (Status hp = ParseHostPort(a.positional[0], &host, &port); !hp.ok()) return Usage(hp.message());
+  ProbeResult pr = Probe4lw(a.positional[0], "srvr", static_cast<int>(timeout));
+  auto info = pr.status == ProbeStatus::kOk ? ParseSrvr(pr.answer) : Result<SrvrInfo>(Status::Invalid(pr.error));
+  bool ok = pr.status == ProbeStatus::kOk && info.ok();
+  if (a.flags.count("--json")) {
+    rapidjson::Document doc(rapidjson::kObjectType);
+    auto& al = doc.GetAllocator();
+    doc.AddMember("command", "probe", al);
+    doc.AddMember("ok", ok, al);
+    doc.AddMember("endpoint", Str(a.positional[0], al), al);
+    doc.AddMember("status", rapidjson::Value(ProbeStatusName(pr.status), al), al);
+    doc.AddMember("error", Str(pr.error, al), al);
+    doc.AddMember("seconds", pr.seconds, al);
+    if (ok) {
+      doc.AddMember("mode", Str(info->mode, al), al);
+      doc.AddMember("zxid", info->zxid, al);
+      doc.AddMember("zxid_hex", Str(Hex(info->zxid), al), al);
+      doc.AddMember("node_count", info->node_count, al);
+      doc.AddMember("version", Str(info->version, al), al);
+    }
+    Emit(doc);
+  } else if (ok) {
+    std::cout << a.positional[0] << ": " << info->mode << ", zxid " << Hex(info->zxid) << ", "
+              << info->node_count << " nodes, ZooKeeper " << info->version << "\n";
+  } else {
+    std::cout << a.positional[0] << ": " << ProbeStatusName(pr.status) << ": " << pr.error << "\n";
+  }
+  return ok ? kExitOk : kExitProblems;
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -655,6 +696,7 @@ int RunCli(int argc, char** argv) {
     if (a.command == "check") return InspectOrCheck(a, true);
     if (a.command == "consolidate") return Consolidate(a);
     if (a.command == "diff") return Diff(a);
+    if (a.command == "probe") return Probe(a);
   } catch (const std::exception& e) {
     std::cerr << "zk_snapshot: internal error: " << e.what() << "\n";
     return kExitProblems;

@@ -4,6 +4,7 @@
 //   zk_snapshot check PATH [--json]        validate it (every seal, CRC, gap, digest)
 //   zk_snapshot consolidate (--config ZOO.CFG | --data-dir D [--log-dir L]) --out DIR
 //   zk_snapshot diff A B [--json]          compare two snapshots / data dirs node by node
+//   zk_snapshot probe HOST:PORT [--json]   a server's mode, zxid and node count (srvr)
 //
 // Exit codes: 0 ok, 1 problems found (damage, gap, mismatch, differences, a
 // failed write), 2 usage error (unknown command or option, missing argument, a

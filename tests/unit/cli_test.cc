@@ -139,3 +139,19 @@ TEST_F(Cli, DiffOfADataDirWithItsOwnConsolidation) {
 }
 
 }  // namespace
+
+namespace {
+TEST_F(Cli, ProbeOfAClosedPortIsClassifiedRefused) {
+  CmdResult r = Exec("probe 127.0.0.1:1 --json --timeout 2");
+  EXPECT_EQ(r.code, 1) << r.out;
+  rapidjson::Document d;
+  d.Parse(r.out.c_str());
+  ASSERT_TRUE(d.IsObject()) << r.out;
+  EXPECT_EQ(std::string(d["status"].GetString()), "refused");
+}
+
+TEST_F(Cli, ProbeNeedsHostAndPort) {
+  CmdResult r = Exec("probe nohostport");
+  EXPECT_EQ(r.code, 2) << r.out;
+}
+}  // namespace
