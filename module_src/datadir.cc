@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "jute.h"
+#include "zoo_cfg.h"
 
 namespace zkm {
 namespace {
@@ -76,16 +77,6 @@ std::string JavaHex(int64_t v) {
   return b;
 }
 
-// java.io.File's normalisation: repeated slashes collapse, a trailing one goes.
-std::string NormaliseDir(const std::string& d) {
-  std::string out;
-  for (char c : d) {
-    if (c == '/' && !out.empty() && out.back() == '/') continue;
-    out.push_back(c);
-  }
-  if (out.size() > 1 && out.back() == '/') out.pop_back();
-  return out;
-}
 
 std::string Join(const std::string& dir, const std::string& name) {
   return dir.empty() || dir.back() == '/' ? dir + name : dir + "/" + name;

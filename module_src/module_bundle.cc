@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <functional>
+
 #include "analysis.h"
 #include "consolidate.h"
 #include "datadir.h"
@@ -197,6 +199,28 @@ Status Swap(const std::string& dest, const std::string& staging, const Manifest*
 
 }  // namespace
 
+// Builds the bundle in a staging dir inside `dest`, writes the manifest and swaps
+// it in. On failure `dest` is left as it was (removed if this run created it).
+Status StageAndSwap(const std::string& dest, const Plan& plan, bool allow_running, Manifest* m,
+                    const Manifest* old, const std::function<Status(const std::string&)>& build) {
+  bool created = !PathExists(dest);
+  Status st = MakeDirs(dest, 0755, FileOwner{});
+  std::string staging = dest + "/.zkm-staging-" + std::to_string(::getpid());
+  if (st.ok()) st = RemoveTree(staging);
+  if (st.ok()) st = MakeDirs(staging, 0755, FileOwner{});
+  if (st.ok()) st = build(staging);
+  if (st.ok() && !allow_running && !(Stamps(plan.scan) == m->source.stamps))
+    st = Status::Mismatch("the source files changed while they were read");
+  if (st.ok()) {
+    m->created = UtcNowIso();
+    st = WriteFileDurable(staging, kManifestName, ManifestToJson(*m), 0644, FileOwner{});
+  }
+  if (st.ok()) st = Swap(dest, staging, old, *m);
+  RemoveTree(staging);
+  if (!st.ok() && created) RemoveTree(dest);
+  return st;
+}
+
 void RunBundle(const ModuleParams& p, ModuleResult* r) {
   auto& a = r->alloc();
   const std::string dest = p.dest;
@@ -316,47 +340,21 @@ void RunBundle(const ModuleParams& p, ModuleResult* r) {
       return;
     }
     // Raw mode builds from this analysis below.
-    bool created = !PathExists(dest);
-    st = MakeDirs(dest, 0755, FileOwner{});
-    std::string staging = dest + "/.zkm-staging-" + std::to_string(::getpid());
-    if (st.ok()) st = RemoveTree(staging);
-    if (st.ok()) st = MakeDirs(staging, 0755, FileOwner{});
-    if (st.ok()) st = BuildRaw(plan, staging, rep, tree);
-    if (st.ok() && !p.allow_running && !(Stamps(plan.scan) == m.source.stamps))
-      st = Status::Mismatch("the source files changed while they were copied");
-    if (st.ok()) {
-      m.created = UtcNowIso();
-      st = WriteFileDurable(staging, kManifestName, ManifestToJson(m), 0644, FileOwner{});
-    }
-    if (st.ok()) st = Swap(dest, staging, old ? &*old : nullptr, m);
-    RemoveTree(staging);
-    if (!st.ok()) {
-      if (created) RemoveTree(dest);
-      return r->Fail("cannot write the bundle into " + dest + ": " + st.ToString(), st);
-    }
+    st = StageAndSwap(dest, plan, p.allow_running, &m, old ? &*old : nullptr,
+                      [&](const std::string& staging) { return BuildRaw(plan, staging, rep, tree); });
+    if (!st.ok()) return r->Fail("cannot write the bundle into " + dest + ": " + st.ToString(), st);
     if (!rep.orphan_ephemerals.empty())
       r->warnings.push_back(
           "the raw bundle holds ephemerals of sessions that are not in its "
           "session table; a ZooKeeper leader drops them at load, followers "
           "keep them (use mode: consolidated)");
   } else {
-    bool created = !PathExists(dest);
-    st = MakeDirs(dest, 0755, FileOwner{});
-    std::string staging = dest + "/.zkm-staging-" + std::to_string(::getpid());
     uint64_t dropped = 0;
-    if (st.ok()) st = RemoveTree(staging);
-    if (st.ok()) st = MakeDirs(staging, 0755, FileOwner{});
-    if (st.ok()) st = BuildConsolidated(plan, staging, p, ao, &dropped);
-    if (st.ok() && !p.allow_running && !(Stamps(plan.scan) == m.source.stamps))
-      st = Status::Mismatch("the source files changed while they were read");
-    if (st.ok()) {
-      m.created = UtcNowIso();
-      st = WriteFileDurable(staging, kManifestName, ManifestToJson(m), 0644, FileOwner{});
-    }
-    if (st.ok()) st = Swap(dest, staging, old ? &*old : nullptr, m);
-    RemoveTree(staging);
+    st = StageAndSwap(dest, plan, p.allow_running, &m, old ? &*old : nullptr,
+                      [&](const std::string& staging) {
+                        return BuildConsolidated(plan, staging, p, ao, &dropped);
+                      });
     if (!st.ok()) {
-      if (created) RemoveTree(dest);
       std::string why = st.code() == Code::kIoError || st.code() == Code::kNotFound
                             ? "cannot write the bundle into " + dest + ": "
                             : "the data in " + plan.scan.snap_dir + " cannot be bundled: ";

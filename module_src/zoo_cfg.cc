@@ -307,16 +307,6 @@ bool StartsWith(std::string_view s, std::string_view p) {
   return s.substr(0, p.size()) == p;
 }
 
-// java.io.File's normalisation: repeated slashes collapse, a trailing one goes.
-std::string NormaliseDir(const std::string& d) {
-  std::string out;
-  for (char c : d) {
-    if (c == '/' && !out.empty() && out.back() == '/') continue;
-    out.push_back(c);
-  }
-  if (out.size() > 1 && out.back() == '/') out.pop_back();
-  return out;
-}
 
 Result<std::string> ReadFromDisk(const std::string& path) {
   auto f = FileSource::Open(path);
@@ -531,6 +521,17 @@ Result<ZooCfg> LoadZooCfg(const std::string& path) {
   auto text = ReadFromDisk(path);
   if (!text.ok()) return text.status();
   return ParseZooCfg(*text, path);
+}
+
+// java.io.File's normalisation: repeated slashes collapse, a trailing one goes.
+std::string NormaliseDir(const std::string& d) {
+  std::string out;
+  for (char c : d) {
+    if (c == '/' && !out.empty() && out.back() == '/') continue;
+    out.push_back(c);
+  }
+  if (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
 }
 
 }  // namespace zkm
