@@ -58,9 +58,8 @@ struct Args {
   std::set<std::string> flags;              // --name
 };
 
-const std::set<std::string> kValueOptions = {"--config", "--data-dir", "--log-dir", "--out",
-                                             "--format", "--max-buffer", "--limit",
-                                             "--timeout"};
+const std::set<std::string> kValueOptions = {"--config", "--data-dir",   "--log-dir", "--out",
+                                             "--format", "--max-buffer", "--limit",   "--timeout"};
 const std::set<std::string> kFlagOptions = {"--json", "--drop-sessions", "--keep-orphans",
                                             "--no-progress", "--help"};
 
@@ -117,9 +116,8 @@ ProgressFn MakeProgress(bool enabled) {
     *last = now;
     int pct = total > 0 ? static_cast<int>(std::min<uint64_t>(100, done * 100 / total)) : 0;
     int bar = pct / 4;
-    std::fprintf(stderr, "\r[%.*s%*s] %3d%% %-32.32s %8.1f MB", bar,
-                 "#########################", 25 - bar, "", pct, what.c_str(),
-                 static_cast<double>(done) / 1e6);
+    std::fprintf(stderr, "\r[%.*s%*s] %3d%% %-32.32s %8.1f MB", bar, "#########################",
+                 25 - bar, "", pct, what.c_str(), static_cast<double>(done) / 1e6);
     if (finished) std::fprintf(stderr, "\r%*s\r", 79, "");
     std::fflush(stderr);
   };
@@ -154,8 +152,9 @@ PathKind Classify(const std::string& path, Compression* comp, int64_t* zxid) {
     *zxid = *z;
     std::string last = name.substr(name.find_last_of('.') + 1);
     for (auto& c : last) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    *comp = last == "gz" ? Compression::kGzip : last == "snappy" ? Compression::kSnappy
-                                                                 : Compression::kPlain;
+    *comp = last == "gz"       ? Compression::kGzip
+            : last == "snappy" ? Compression::kSnappy
+                               : Compression::kPlain;
     return PathKind::kSnapshot;
   }
   if (auto z = ParseZxidFromName(name, "log")) {
@@ -251,9 +250,10 @@ void PrintSnapshot(const std::string& path, const SnapshotSummary& s) {
   } else {
     std::cout << "digest:      none in the file (computed " << s.computed_digest << ")\n";
   }
-  if (s.has_last_zxid) std::cout << "last zxid:   " << Hex(s.last_processed_zxid) << " (3.9 trailer)\n";
-  std::cout << "max zxid:    " << Hex(s.max_zxid) << (s.fuzzy ? " (fuzzy: newer than its name)" : "")
-            << "\n";
+  if (s.has_last_zxid)
+    std::cout << "last zxid:   " << Hex(s.last_processed_zxid) << " (3.9 trailer)\n";
+  std::cout << "max zxid:    " << Hex(s.max_zxid)
+            << (s.fuzzy ? " (fuzzy: newer than its name)" : "") << "\n";
   if (!s.orphan_ephemeral_owners.empty())
     std::cout << "orphans:     " << s.orphan_ephemeral_owners.size()
               << " session(s) own ephemerals but are not in the session table\n";
@@ -282,8 +282,8 @@ void PrintScan(const DataDirScan& s) {
   std::cout << "log dir:     " << s.log_dir << "\n";
   std::cout << "myid:        " << (s.myid ? std::to_string(*s.myid) : "-")
             << "    currentEpoch: " << (s.current_epoch ? std::to_string(*s.current_epoch) : "-")
-            << "    acceptedEpoch: "
-            << (s.accepted_epoch ? std::to_string(*s.accepted_epoch) : "-") << "\n";
+            << "    acceptedEpoch: " << (s.accepted_epoch ? std::to_string(*s.accepted_epoch) : "-")
+            << "\n";
   std::cout << "files:       " << s.snapshots.size() << " snapshots (" << Mb(s.snap_bytes) << "), "
             << s.logs.size() << " logs (" << Mb(s.log_bytes) << ")\n";
   for (const DataFile& f : s.snapshots)
@@ -305,7 +305,8 @@ void PrintDataDir(const DataDirReport& r) {
   }
   for (const LogUse& l : r.logs) {
     std::cout << "replayed:    " << l.file.name << " " << l.summary.records << " records";
-    if (l.summary.records) std::cout << " " << Hex(l.summary.first_zxid) << ".." << Hex(l.summary.last_zxid);
+    if (l.summary.records)
+      std::cout << " " << Hex(l.summary.first_zxid) << ".." << Hex(l.summary.last_zxid);
     std::cout << "\n";
   }
   const ReplayStats& rs = r.replay;
@@ -317,14 +318,16 @@ void PrintDataDir(const DataDirReport& r) {
     size_t eph = 0;
     for (const auto& [o, n] : r.ephemerals_by_owner) eph += n;
     std::cout << "tree:        " << r.znodes << " znodes, " << r.data_bytes << " data bytes, "
-              << r.sessions << " sessions, " << eph << " ephemerals ("
-              << r.orphan_ephemerals.size() << " orphan owners), digest " << r.digest << "\n";
+              << r.sessions << " sessions, " << eph << " ephemerals (" << r.orphan_ephemerals.size()
+              << " orphan owners), digest " << r.digest << "\n";
   }
   PrintWarnings(r.warnings);
   PrintStatusLine(r.status);
 }
 
-void Emit(const rapidjson::Value& v) { std::cout << Serialize(v, true) << "\n"; }
+void Emit(const rapidjson::Value& v) {
+  std::cout << Serialize(v, true) << "\n";
+}
 
 std::string OptionOr(const Args& a, const char* name, const std::string& dflt) {
   auto it = a.opts.find(name);
@@ -447,7 +450,8 @@ int InspectOrCheck(const Args& a, bool check) {
         return Usage(r.status.ToString());
       }
       if (json) {
-        doc.AddMember("kind", rapidjson::Value(kind == PathKind::kZooCfg ? "zoo.cfg" : "data_dir", al), al);
+        doc.AddMember("kind",
+                      rapidjson::Value(kind == PathKind::kZooCfg ? "zoo.cfg" : "data_dir", al), al);
         doc.AddMember("ok", r.status.ok(), al);
         doc.AddMember("data_dir", Str(data_dir, al), al);
         doc.AddMember("data_log_dir", Str(log_dir, al), al);
@@ -485,7 +489,8 @@ int Consolidate(const Args& a) {
               out = get("--out");
   if (cfg.empty() == data_dir.empty())
     return Usage("consolidate needs either --config ZOO.CFG or --data-dir DIR");
-  if (!cfg.empty() && !log_dir.empty()) return Usage("--log-dir goes with --data-dir, not --config");
+  if (!cfg.empty() && !log_dir.empty())
+    return Usage("--log-dir goes with --data-dir, not --config");
   if (out.empty()) return Usage("consolidate needs --out DIR");
   if (!IsDir(out)) return Usage("--out " + out + " is not an existing directory");
   ConsolidateOptions co;
@@ -509,7 +514,8 @@ int Consolidate(const Args& a) {
     co.source.log_dir = c->data_log_dir;
   } else {
     if (!IsDir(data_dir)) return Usage("--data-dir " + data_dir + " is not a directory");
-    if (!log_dir.empty() && !IsDir(log_dir)) return Usage("--log-dir " + log_dir + " is not a directory");
+    if (!log_dir.empty() && !IsDir(log_dir))
+      return Usage("--log-dir " + log_dir + " is not a directory");
     co.source.data_dir = data_dir;
     co.source.log_dir = log_dir.empty() ? data_dir : log_dir;
   }
@@ -547,9 +553,12 @@ Status LoadAny(const std::string& path, int32_t max_buffer, const ProgressFn& pr
   int64_t zxid = -1;
   PathKind kind = Classify(path, &comp, &zxid);
   switch (kind) {
-    case PathKind::kMissing: return Status::NotFound(path + " does not exist");
-    case PathKind::kUnknownFile: return Status::Invalid(path + " cannot be read");
-    case PathKind::kLog: return Status::Invalid(path + " is a log; diff compares snapshots or data dirs");
+    case PathKind::kMissing:
+      return Status::NotFound(path + " does not exist");
+    case PathKind::kUnknownFile:
+      return Status::Invalid(path + " cannot be read");
+    case PathKind::kLog:
+      return Status::Invalid(path + " is a log; diff compares snapshots or data dirs");
     case PathKind::kSnapshot: {
       DataFile f;
       f.path = path;
@@ -629,8 +638,8 @@ int Diff(const Args& a) {
     } else {
       std::cout << "only in A: " << d.only_in_a << "  only in B: " << d.only_in_b
                 << "  data: " << d.data << "  acl: " << d.acl << "  stat: " << d.stat
-                << "  sessions only in A/B: " << d.sessions_only_in_a << "/"
-                << d.sessions_only_in_b << "\n";
+                << "  sessions only in A/B: " << d.sessions_only_in_a << "/" << d.sessions_only_in_b
+                << "\n";
       for (const DiffEntry& e : d.entries)
         std::cout << "  " << e.kind << "\t" << (e.path.empty() ? "/" : e.path)
                   << (e.detail.empty() ? "" : "\t" + e.detail) << "\n";
@@ -646,9 +655,11 @@ int Probe(const Args& a) {
   if (timeout < 1 || timeout > 3600) return Usage("--timeout must be 1..3600 seconds");
   std::string host;
   int port = 0;
-  if (Status hp = ParseHostPort(a.positional[0], &host, &port); !hp.ok()) return Usage(hp.message());
+  if (Status hp = ParseHostPort(a.positional[0], &host, &port); !hp.ok())
+    return Usage(hp.message());
   ProbeResult pr = Probe4lw(a.positional[0], "srvr", static_cast<int>(timeout));
-  auto info = pr.status == ProbeStatus::kOk ? ParseSrvr(pr.answer) : Result<SrvrInfo>(Status::Invalid(pr.error));
+  auto info = pr.status == ProbeStatus::kOk ? ParseSrvr(pr.answer)
+                                            : Result<SrvrInfo>(Status::Invalid(pr.error));
   bool ok = pr.status == ProbeStatus::kOk && info.ok();
   if (a.flags.count("--json")) {
     rapidjson::Document doc(rapidjson::kObjectType);

@@ -15,9 +15,9 @@
 #include "consolidate.h"
 #include "datadir.h"
 #include "json_report.h"
+#include "jute.h"
 #include "manifest.h"
 #include "module.h"
-#include "jute.h"
 #include "module_node.h"
 #include "placement.h"
 #include "sha256.h"
@@ -332,16 +332,17 @@ void RunBundle(const ModuleParams& p, ModuleResult* r) {
       would.AddMember("znodes", rep.znodes, a);
       r->Set("bundle", std::move(would));
       r->changed = true;
-      r->msg = "would write a " + p.mode + " bundle of " + Hex(rep.last_zxid) + " into " +
-               dest + " (check mode)";
+      r->msg = "would write a " + p.mode + " bundle of " + Hex(rep.last_zxid) + " into " + dest +
+               " (check mode)";
       r->has_diff = true;
       r->diff_before = Value(before, a);
       r->diff_after = Value(r->data["bundle"], a);
       return;
     }
     // Raw mode builds from this analysis below.
-    st = StageAndSwap(dest, plan, p.allow_running, &m, old ? &*old : nullptr,
-                      [&](const std::string& staging) { return BuildRaw(plan, staging, rep, tree); });
+    st = StageAndSwap(
+        dest, plan, p.allow_running, &m, old ? &*old : nullptr,
+        [&](const std::string& staging) { return BuildRaw(plan, staging, rep, tree); });
     if (!st.ok()) return r->Fail("cannot write the bundle into " + dest + ": " + st.ToString(), st);
     if (!rep.orphan_ephemerals.empty())
       r->warnings.push_back(

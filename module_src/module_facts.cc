@@ -5,6 +5,7 @@
 // Only a missing or unparsable zoo.cfg fails the module. Anything wrong with the
 // data (no snapshot, a gap, damage) or with the service (down, not answering,
 // 4lw not whitelisted) is a fact, reported under `zk_node` and `node`.
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include <chrono>
@@ -44,7 +45,10 @@ std::string FindZooCfg(const std::string& config, std::string* found_by,
   if (!config.empty()) {
     *found_by = "option";
     searched->push_back(config);
-    return IsFile(config) ? config : "";
+    // A given path that exists is returned even if it cannot be read, so that
+    // loading it reports the real reason (permission denied, a directory).
+    struct stat st;
+    return ::stat(config.c_str(), &st) == 0 ? config : "";
   }
   std::vector<std::pair<std::string, std::string>> places;
   if (const char* d = std::getenv("ZOOCFGDIR"); d && *d)

@@ -1,6 +1,5 @@
 #include "module_node.h"
 
-
 #include <cstdio>
 
 #include "byte_source.h"

@@ -12,10 +12,12 @@
 #include <cstdio>
 #include <optional>
 
+#include "datadir.h"
 #include "json_report.h"
 #include "live_tree.h"
 #include "manifest.h"
 #include "module.h"
+#include "module_node.h"
 #include "probe.h"
 #include "zoo_cfg.h"
 
@@ -143,12 +145,13 @@ void RunVerify(const ModuleParams& p, ModuleResult* r) {
                        ? "no zoo.cfg found; looked in: " + list + " (set the config option)"
                        : "zoo.cfg " + p.config + " does not exist or cannot be read");
   }
-  int64_t myid = -1;
+  int64_t myid = cfg ? ReadMyid(cfg->data_dir).value_or(-1) : -1;
+  // A follower's srvr zxid stays at the imported zxid until the first txn of the
+  // new epoch; the currentEpoch file it wrote when it joined says it moved on.
+  std::optional<int64_t> disk_epoch;
   if (cfg) {
-    std::FILE* f = std::fopen((cfg->data_dir + "/myid").c_str(), "r");
-    long long v = 0;
-    if (f && std::fscanf(f, "%lld", &v) == 1) myid = v;
-    if (f) std::fclose(f);
+    auto scan = ScanDataDirs(cfg->data_dir, cfg->data_log_dir);
+    if (scan.ok()) disk_epoch = scan->current_epoch;
   }
   std::string manifest_path =
       !p.manifest.empty() ? p.manifest : cfg->data_dir + "/zkmigrate/manifest.json";
@@ -202,7 +205,8 @@ void RunVerify(const ModuleParams& p, ModuleResult* r) {
             "the node is " + mode + ", not a quorum member");
     }
     int64_t z = srvr->zxid, last = m->last_zxid;
-    bool zxid_ok = standalone ? z >= last : z > last;
+    bool joined_new_epoch = disk_epoch && *disk_epoch > (last >> 32);
+    bool zxid_ok = standalone ? z >= last : z > last || (z == last && joined_new_epoch);
     c.Add("zxid", zxid_ok ? "ok" : "failed", c.S((standalone ? ">= " : "> ") + Hex(last)),
           c.S(Hex(z)),
           zxid_ok ? "the zxid continues from the manifest's last zxid"
@@ -211,11 +215,11 @@ void RunVerify(const ModuleParams& p, ModuleResult* r) {
     if (standalone) {
       c.Skip("epoch", "a standalone server keeps the imported epoch");
     } else {
-      bool ep_ok = (z >> 32) > (last >> 32);
-      c.Add("epoch", ep_ok ? "ok" : "failed", c.S("> " + std::to_string(last >> 32)),
-            Value(z >> 32),
+      int64_t epoch = std::max<int64_t>(z >> 32, disk_epoch.value_or(0));
+      bool ep_ok = epoch > (last >> 32);
+      c.Add("epoch", ep_ok ? "ok" : "failed", c.S("> " + std::to_string(last >> 32)), Value(epoch),
             ep_ok ? "a new epoch began after the import"
-                  : "epoch " + std::to_string(z >> 32) + " is not newer than the manifest's " +
+                  : "epoch " + std::to_string(epoch) + " is not newer than the manifest's " +
                         std::to_string(last >> 32));
     }
     int64_t want = static_cast<int64_t>(m->znodes) + 1;

@@ -5,3 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "${ZKM_JOBS:-2}"
+# collections/ansible_collections/zkmigrate/zookeeper (a committed relative link to
+# this checkout, restored here if missing) lets ./ansible.cfg resolve
+# zkmigrate.zookeeper.* (CMake installs the module into plugins/modules/).
+mkdir -p collections/ansible_collections/zkmigrate
+if [ ! -L collections/ansible_collections/zkmigrate/zookeeper ]; then
+  ln -s ../../.. collections/ansible_collections/zkmigrate/zookeeper
+fi
