@@ -225,10 +225,6 @@ uint32_t Adler32(std::string_view data) {
   return c.checksum();
 }
 
-uint32_t Crc32Update(uint32_t crc, std::string_view data) {
-  return static_cast<uint32_t>(
-      crc32(crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
-}
 
 std::string Hex(int64_t v) {
   char b[24];
