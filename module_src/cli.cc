@@ -449,17 +449,22 @@ int InspectOrCheck(const Args& a, bool check) {
       if (!r.status.ok() && r.scan.snap_dir.empty() && r.status.code() == Code::kNotFound) {
         return Usage(r.status.ToString());
       }
+      // A newer snapshot passed over (damaged, truncated, a stray .tmp) is a problem
+      // found even though an older one gives a consistent tree, as ZooKeeper would
+      // silently do the same.
+      bool problems = !r.status.ok() || !r.rejected.empty();
       if (json) {
         doc.AddMember("kind",
                       rapidjson::Value(kind == PathKind::kZooCfg ? "zoo.cfg" : "data_dir", al), al);
-        doc.AddMember("ok", r.status.ok(), al);
+        doc.AddMember("ok", !problems, al);
+        doc.AddMember("usable", r.status.ok(), al);
         doc.AddMember("data_dir", Str(data_dir, al), al);
         doc.AddMember("data_log_dir", Str(log_dir, al), al);
         doc.AddMember("znodes", rapidjson::Value(static_cast<uint64_t>(tree.size())), al);
         doc.AddMember("report", ToJson(r, al), al);
         Emit(doc);
       } else if (check) {
-        std::cout << (r.status.ok() ? "OK      " : "PROBLEM ") << path << ": "
+        std::cout << (problems ? "PROBLEM " : "OK      ") << path << ": "
                   << (r.snapshot ? r.snapshot->name : std::string("no snapshot")) << " + "
                   << r.logs.size() << " logs replayed to "
                   << (r.last_zxid >= 0 ? Hex(r.last_zxid) : std::string("-")) << ", "
@@ -472,7 +477,7 @@ int InspectOrCheck(const Args& a, bool check) {
         PrintDataDir(r);
         if (r.status.ok()) std::cout << "znodes:      " << tree.size() << " after replay\n";
       }
-      return r.status.ok() ? kExitOk : kExitProblems;
+      return problems ? kExitProblems : kExitOk;
     }
   }
   return kExitUsage;

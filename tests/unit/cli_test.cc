@@ -155,3 +155,24 @@ TEST_F(Cli, ProbeNeedsHostAndPort) {
   EXPECT_EQ(r.code, 2) << r.out;
 }
 }  // namespace
+
+namespace {
+TEST_F(Cli, FallbackToAnOlderSnapshotIsAProblemButUsable) {
+  namespace fs = std::filesystem;
+  std::string dir = fs::temp_directory_path() / "zkm-cli-fallback";
+  fs::remove_all(dir);
+  fs::copy(kFixtures + "/standalone-nodigest/data", dir, fs::copy_options::recursive);
+  // Truncate the newest snapshot: ZooKeeper would silently use an older one.
+  fs::resize_file(dir + "/version-2/snapshot.37", 1000);
+  CmdResult r = Exec("check " + dir + " --json");
+  EXPECT_EQ(r.code, 1) << r.out;
+  rapidjson::Document d;
+  d.Parse(r.out.c_str());
+  ASSERT_TRUE(d.IsObject()) << r.out;
+  EXPECT_FALSE(d["ok"].GetBool());
+  EXPECT_TRUE(d["usable"].GetBool());
+  EXPECT_EQ(d["report"]["rejected_snapshots"].Size(), 1u);
+  EXPECT_EQ(d["znodes"].GetUint64(), 34u);
+  fs::remove_all(dir);
+}
+}  // namespace
