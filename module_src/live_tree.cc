@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -84,6 +86,37 @@ LiveWalk WalkLiveTree(const LiveWalkOptions& opts) {
       return finish(Status::Io("no ZooKeeper session with " + opts.endpoint + " within " +
                                std::to_string(opts.timeout_s) + " s"));
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+
+  for (const std::string& item : opts.auth) {
+    size_t colon = item.find(':');
+    if (colon == std::string::npos || colon == 0)
+      return finish(Status::Invalid("an auth item is not scheme:credential"));
+    std::string scheme = item.substr(0, colon), cred = item.substr(colon + 1);
+    // zoo_add_auth answers through a completion; wait for it up to the timeout.
+    struct Done {
+      std::mutex mu;
+      std::condition_variable cv;
+      bool done = false;
+      int rc = ZOK;
+    } done;
+    auto completion = [](int rc, const void* data) {
+      auto* d = static_cast<Done*>(const_cast<void*>(data));
+      std::lock_guard<std::mutex> lock(d->mu);
+      d->rc = rc;
+      d->done = true;
+      d->cv.notify_all();
+    };
+    int rc = zoo_add_auth(h.zh, scheme.c_str(), cred.data(), static_cast<int>(cred.size()),
+                          completion, &done);
+    if (rc != ZOK) return finish(CallError(rc, "add auth", scheme));
+    std::unique_lock<std::mutex> lock(done.mu);
+    if (!done.cv.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return done.done; }))
+      return finish(Status::Io("no answer to the " + scheme + " authentication within " +
+                               std::to_string(opts.timeout_s) + " s"));
+    if (done.rc != ZOK)
+      return finish(
+          Status::Invalid("the server refused the " + scheme + " credentials: " + zerror(done.rc)));
   }
 
   uint64_t sum = 0;

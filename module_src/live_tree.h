@@ -3,10 +3,10 @@
 // (ZK-FORMATS.md 6), the number of node records and of distinct ACL lists.
 //
 // The walk is iterative (an explicit stack, never recursion on the C stack) and
-// reads each node with getChildren2, get and getACL. No authentication is
-// added: a node whose ACL denies READ is counted as unreadable and its subtree
-// stays unknown, so the digest of such a tree cannot be computed (`complete`
-// is false). Nodes deleted during the walk are skipped and counted.
+// reads each node with getChildren2, get and getACL, as the identities in
+// `auth` (none by default): a node whose ACL denies READ is counted as
+// unreadable and its subtree stays unknown, so the digest of such a tree cannot
+// be computed (`complete` is false). Nodes deleted during the walk are skipped and counted.
 //
 // What the client shows is not exactly what the server stores:
 //   * Stat.cversion is 2 * persisted - numChildren (DataNode.copyStat, the
@@ -34,6 +34,9 @@ struct LiveWalkOptions {
   bool ascii_digest =
       false;  // hash non-ASCII path characters as '?' (manifest digest_charset us-ascii)
   int32_t max_data = 16 << 20;  // largest data read (bigger nodes are an error)
+  // "scheme:credential" items added to the session before the walk (zoo_add_auth),
+  // e.g. "digest:super:secret" to read nodes whose ACL denies world.
+  std::vector<std::string> auth;
 };
 
 struct LiveWalk {

@@ -61,54 +61,108 @@ std::string ModuleResult::Render(bool include_diff) {
 
 namespace {
 
-enum class Type { kStr, kPath, kBool, kInt };
+enum class Type { kStr, kPath, kBool, kInt, kList };
 
 struct Option {
   const char* name;
   Type type;
   std::vector<std::string> choices;
   std::function<void(ModuleParams*, const std::string&, bool, int64_t)> set;
+  // kList options: called with the parsed items instead of `set`.
+  std::function<void(ModuleParams*, std::vector<std::string>)> set_list = {};
 };
 
 const std::vector<std::string> kStates = {"facts", "bundle", "place", "verify", "rollback"};
 
 const std::vector<Option>& Spec() {
   static const std::vector<Option> spec = {
-      {"state", Type::kStr, kStates, [](ModuleParams* p, const std::string& s, bool, int64_t) { p->state = s; }},
-      {"config", Type::kPath, {}, [](ModuleParams* p, const std::string& s, bool, int64_t) { p->config = s; }},
-      {"dest", Type::kPath, {}, [](ModuleParams* p, const std::string& s, bool, int64_t) { p->dest = s; }},
-      {"src", Type::kPath, {}, [](ModuleParams* p, const std::string& s, bool, int64_t) { p->src = s; }},
-      {"mode", Type::kStr, {"consolidated", "raw"},
+      {"state", Type::kStr, kStates,
+       [](ModuleParams* p, const std::string& s, bool, int64_t) { p->state = s; }},
+      {"config",
+       Type::kPath,
+       {},
+       [](ModuleParams* p, const std::string& s, bool, int64_t) { p->config = s; }},
+      {"dest",
+       Type::kPath,
+       {},
+       [](ModuleParams* p, const std::string& s, bool, int64_t) { p->dest = s; }},
+      {"src",
+       Type::kPath,
+       {},
+       [](ModuleParams* p, const std::string& s, bool, int64_t) { p->src = s; }},
+      {"mode",
+       Type::kStr,
+       {"consolidated", "raw"},
        [](ModuleParams* p, const std::string& s, bool, int64_t) { p->mode = s; }},
-      {"backup_dir", Type::kPath, {}, [](ModuleParams* p, const std::string& s, bool, int64_t) { p->backup_dir = s; }},
-      {"manifest", Type::kPath, {}, [](ModuleParams* p, const std::string& s, bool, int64_t) { p->manifest = s; }},
-      {"deep", Type::kBool, {}, [](ModuleParams* p, const std::string&, bool b, int64_t) { p->deep = b; }},
-      {"allow_running", Type::kBool, {},
+      {"backup_dir",
+       Type::kPath,
+       {},
+       [](ModuleParams* p, const std::string& s, bool, int64_t) { p->backup_dir = s; }},
+      {"manifest",
+       Type::kPath,
+       {},
+       [](ModuleParams* p, const std::string& s, bool, int64_t) { p->manifest = s; }},
+      {"deep",
+       Type::kBool,
+       {},
+       [](ModuleParams* p, const std::string&, bool b, int64_t) { p->deep = b; }},
+      {"auth",
+       Type::kList,
+       {},
+       nullptr,
+       [](ModuleParams* p, std::vector<std::string> v) { p->auth = std::move(v); }},
+      {"allow_running",
+       Type::kBool,
+       {},
        [](ModuleParams* p, const std::string&, bool b, int64_t) { p->allow_running = b; }},
-      {"drop_sessions", Type::kBool, {},
+      {"drop_sessions",
+       Type::kBool,
+       {},
        [](ModuleParams* p, const std::string&, bool b, int64_t) { p->drop_sessions = b; }},
-      {"format", Type::kStr, {"3.4", "3.5", "3.6", "3.7", "3.8", "3.9"},
+      {"format",
+       Type::kStr,
+       {"3.4", "3.5", "3.6", "3.7", "3.8", "3.9"},
        [](ModuleParams* p, const std::string& s, bool, int64_t) { p->format = s; }},
-      {"owner", Type::kStr, {}, [](ModuleParams* p, const std::string& s, bool, int64_t) { p->owner = s; }},
-      {"group", Type::kStr, {}, [](ModuleParams* p, const std::string& s, bool, int64_t) { p->group = s; }},
-      {"client", Type::kStr, {}, [](ModuleParams* p, const std::string& s, bool, int64_t) { p->client = s; }},
-      {"timeout", Type::kInt, {}, [](ModuleParams* p, const std::string&, bool, int64_t i) { p->timeout = i; }},
-      {"max_buffer", Type::kInt, {},
+      {"owner",
+       Type::kStr,
+       {},
+       [](ModuleParams* p, const std::string& s, bool, int64_t) { p->owner = s; }},
+      {"group",
+       Type::kStr,
+       {},
+       [](ModuleParams* p, const std::string& s, bool, int64_t) { p->group = s; }},
+      {"client",
+       Type::kStr,
+       {},
+       [](ModuleParams* p, const std::string& s, bool, int64_t) { p->client = s; }},
+      {"timeout",
+       Type::kInt,
+       {},
+       [](ModuleParams* p, const std::string&, bool, int64_t i) { p->timeout = i; }},
+      {"max_buffer",
+       Type::kInt,
+       {},
        [](ModuleParams* p, const std::string&, bool, int64_t i) { p->max_buffer = i; }},
   };
   return spec;
 }
 
 // Options each state requires.
-const std::map<std::string, std::vector<const char*>> kRequired = {
-    {"bundle", {"dest"}}, {"place", {"src"}}};
+const std::map<std::string, std::vector<const char*>> kRequired = {{"bundle", {"dest"}},
+                                                                   {"place", {"src"}}};
 
 std::string TypeName(Type t) {
   switch (t) {
-    case Type::kStr: return "a string";
-    case Type::kPath: return "a path";
-    case Type::kBool: return "a boolean";
-    case Type::kInt: return "an integer";
+    case Type::kStr:
+      return "a string";
+    case Type::kPath:
+      return "a path";
+    case Type::kBool:
+      return "a boolean";
+    case Type::kInt:
+      return "an integer";
+    case Type::kList:
+      return "a list of strings";
   }
   return "a value";
 }
@@ -198,6 +252,28 @@ Status ParseModuleParams(const Value& args, ModuleParams* out) {
           return Status::Invalid(bad + " (yes/no, true/false)");
         }
         break;
+      case Type::kList: {
+        // A YAML list, or a comma-separated string from `-a k=v`.
+        std::vector<std::string> items;
+        if (v.IsArray()) {
+          for (const Value& e : v.GetArray()) {
+            if (!e.IsString()) return Status::Invalid(bad);
+            items.emplace_back(e.GetString(), e.GetStringLength());
+          }
+        } else if (v.IsString()) {
+          std::string t(v.GetString(), v.GetStringLength());
+          for (size_t at = 0; at <= t.size();) {
+            size_t comma = t.find(',', at);
+            if (comma == std::string::npos) comma = t.size();
+            if (comma > at) items.push_back(t.substr(at, comma - at));
+            at = comma + 1;
+          }
+        } else {
+          return Status::Invalid(bad);
+        }
+        opt->set_list(out, std::move(items));
+        continue;
+      }
       case Type::kInt:
         if (v.IsInt64()) {
           i = v.GetInt64();
@@ -227,8 +303,8 @@ Status ParseModuleParams(const Value& args, ModuleParams* out) {
   if (req != kRequired.end()) {
     for (const char* name : req->second) {
       if (!seen.count(name))
-        return Status::Invalid("state is " + out->state + " but all of the following are missing: " +
-                               name);
+        return Status::Invalid("state is " + out->state +
+                               " but all of the following are missing: " + name);
     }
   }
   if (out->timeout == 0) return Status::Invalid("option timeout must be at least 1 second");
@@ -267,11 +343,16 @@ int RunModule(const std::string& args_path) {
     } else {
       diff = p.diff;
       result.Set("state", Str(p.state, result.alloc()));
-      if (p.state == "facts") RunFacts(p, &result);
-      else if (p.state == "bundle") RunBundle(p, &result);
-      else if (p.state == "place") RunPlace(p, &result);
-      else if (p.state == "verify") RunVerify(p, &result);
-      else if (p.state == "rollback") RunRollback(p, &result);
+      if (p.state == "facts")
+        RunFacts(p, &result);
+      else if (p.state == "bundle")
+        RunBundle(p, &result);
+      else if (p.state == "place")
+        RunPlace(p, &result);
+      else if (p.state == "verify")
+        RunVerify(p, &result);
+      else if (p.state == "rollback")
+        RunRollback(p, &result);
     }
   } catch (const std::exception& e) {
     result.changed = false;

@@ -17,22 +17,25 @@ namespace zkm {
 
 // Options after validation and coercion (strings from `-a k=v` become bools/ints).
 struct ModuleParams {
-  std::string state;        // facts | bundle | place | verify | rollback
-  std::string config;       // zoo.cfg path; empty: found in the usual places
-  std::string dest;         // bundle: directory the bundle is written to
-  std::string src;          // place: directory holding a bundle
+  std::string state;                  // facts | bundle | place | verify | rollback
+  std::string config;                 // zoo.cfg path; empty: found in the usual places
+  std::string dest;                   // bundle: directory the bundle is written to
+  std::string src;                    // place: directory holding a bundle
   std::string mode = "consolidated";  // bundle: consolidated | raw
-  std::string backup_dir;   // place/rollback: where the old data goes / comes from
-  std::string manifest;     // verify: manifest.json to compare with
-  bool deep = false;        // verify: walk the live tree
+  std::string backup_dir;             // place/rollback: where the old data goes / comes from
+  std::string manifest;               // verify: manifest.json to compare with
+  bool deep = false;                  // verify: walk the live tree
+  // verify with deep: credentials for the walk, each "scheme:credential" (e.g.
+  // "digest:super:secret"); never echoed in results.
+  std::vector<std::string> auth;
   bool allow_running = false;  // bundle: accept a running source (fuzzy copy)
   bool drop_sessions = false;  // bundle: drop sessions and their ephemerals
   std::string format = "3.6";  // bundle: snapshot layout 3.4 | 3.6 | 3.9
-  std::string owner;        // place: owner of installed files (default: dataDir's owner)
-  std::string group;        // place: group (default: dataDir's group)
-  std::string client;       // facts/verify: host:port override for the client endpoint
-  int64_t timeout = 5;      // seconds for each network call
-  int64_t max_buffer = 0;   // bytes; 0: jute.maxbuffer from the node's settings, else the default
+  std::string owner;           // place: owner of installed files (default: dataDir's owner)
+  std::string group;           // place: group (default: dataDir's group)
+  std::string client;          // facts/verify: host:port override for the client endpoint
+  int64_t timeout = 5;         // seconds for each network call
+  int64_t max_buffer = 0;  // bytes; 0: jute.maxbuffer from the node's settings, else the default
   // From Ansible.
   bool check_mode = false;
   bool diff = false;

@@ -59,13 +59,14 @@ class Checks {
   std::string first_failure_;
 };
 
-void DeepChecks(const Manifest& m, const std::string& endpoint, int timeout, Checks* c,
-                ModuleResult* r) {
+void DeepChecks(const Manifest& m, const std::string& endpoint, int timeout,
+                const std::vector<std::string>& auth, Checks* c, ModuleResult* r) {
   JsonAlloc& a = r->alloc();
   LiveWalkOptions o;
   o.endpoint = endpoint;
   o.timeout_s = timeout;
   o.ascii_digest = m.digest_charset == "us-ascii";
+  o.auth = auth;
   LiveWalk w = WalkLiveTree(o);
   Value deep(rapidjson::kObjectType);
   deep.AddMember("status", Str(w.status.ok() ? "ok" : w.status.ToString(), a), a);
@@ -231,7 +232,7 @@ void RunVerify(const ModuleParams& p, ModuleResult* r) {
   }
   if (p.deep) {
     if (serving)
-      DeepChecks(*m, endpoint, timeout, &c, r);
+      DeepChecks(*m, endpoint, timeout, p.auth, &c, r);
     else
       c.Skip("tree_digest", "the node does not serve");
   }

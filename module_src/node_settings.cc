@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "byte_source.h"
+
 namespace zkm {
 
 namespace {
@@ -123,9 +125,11 @@ std::optional<ServerProcess> FindServerProcess(const std::string& cfg_path,
   while (dirent* e = ::readdir(d)) {
     std::string pid = e->d_name;
     if (pid.empty() || !std::all_of(pid.begin(), pid.end(), ::isdigit)) continue;
-    std::ifstream f(proc_root + "/" + pid + "/cmdline", std::ios::binary);
-    if (!f) continue;
-    std::string raw((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    // A process can exit while it is read (ESRCH): FileSource reports that as a
+    // Status where an ifstream would throw from underflow.
+    auto f = FileSource::Open(proc_root + "/" + pid + "/cmdline");
+    std::string raw;
+    if (!f.ok() || !(*f)->ReadAll(&raw, 1 << 20).ok()) continue;
     std::vector<std::string> argv;
     std::string cur;
     for (char c : raw) {
@@ -173,9 +177,9 @@ JvmFlags ReadConfDirEnvFiles(const std::string& cfg_path, std::vector<std::strin
   // zkEnv.sh sources zookeeper-env.sh, then java.env; Debian keeps JAVA_OPTS in `environment`.
   for (const char* name : {"environment", "zookeeper-env.sh", "java.env"}) {
     std::string path = dir + "/" + name;
-    std::ifstream f(path);
-    if (!f) continue;
-    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    auto f = FileSource::Open(path);
+    std::string text;
+    if (!f.ok() || !(*f)->ReadAll(&text, 1 << 20).ok()) continue;
     files->push_back(path);
     for (auto& kv : JvmFlagsFromEnvText(text, path)) out[kv.first] = kv.second;
   }

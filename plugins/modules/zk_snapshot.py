@@ -122,6 +122,15 @@ options:
       and ACLs with the manifest, naming the first differing paths.
     type: bool
     default: false
+  auth:
+    description:
+    - With I(state=verify) and I(deep), identities added to the walk's session before it reads the tree,
+      each C(scheme:credential) (for example C(digest:super:secret) with the target's C(zookeeper.DigestAuthenticationProvider.superDigest)),
+      so that znodes whose ACL denies C(world) can be read and the tree digest computed.
+    - A list, or a comma-separated string. The values are never returned.
+    type: list
+    elements: str
+    no_log: true
   allow_running:
     description:
     - With I(state=bundle), accept a source node that is running. The copy is then fuzzy (writes may land

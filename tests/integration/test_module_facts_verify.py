@@ -38,7 +38,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
 from common import Ensemble, log, stop_client  # noqa: E402
-from kazoo.security import READ_ACL_UNSAFE  # noqa: E402
+from kazoo.security import READ_ACL_UNSAFE, make_digest_acl  # noqa: E402
+import zkharness  # noqa: E402
 
 SRC_IP, WL_IP, STANDALONE_IP, QUORUM_IP = 44, 45, 46, 47
 
@@ -99,6 +100,8 @@ def workload(zk):
     t.set_data("/d", b"in multi")
     t.commit()
     zk.create("/d/\u00fcn\u00efcode", "\u65e5\u672c".encode())
+    # Readable only by alice (and the super user): a deep walk needs credentials.
+    zk.create("/d/secret", b"alice only", acl=[make_digest_acl("alice", "pw", all=True)])
 
 
 def case1(work):
@@ -292,8 +295,18 @@ def case5(work):
         names = [c["name"] for c in res["checks"]]
         check(names[:5] == ["serving", "mode", "zxid", "epoch", "node_count"], "checks listed: %s" % names)
         res = module(work, {"state": "verify", "config": cfg, "manifest": manifest, "deep": True})
-        check(res["failed"] is False, "deep verify ok (digest %s)" % res.get("deep", {}).get("tree_digest"),
-              brief(res))
+        check(res["failed"] is True and res.get("deep", {}).get("unreadable") == 1,
+              "deep verify without credentials cannot read /d/secret: %s" % res["msg"], brief(res))
+        secret = "digest:%s:%s" % (zkharness.SUPER_USER, zkharness.SUPER_PASSWORD)
+        res = module(work, {"state": "verify", "config": cfg, "manifest": manifest, "deep": True,
+                            "auth": [secret]})
+        check(res["failed"] is False, "deep verify with auth ok (digest %s)"
+              % res.get("deep", {}).get("tree_digest"), brief(res))
+        check(zkharness.SUPER_PASSWORD not in json.dumps(res), "the credential is not echoed")
+        res = module(work, {"state": "verify", "config": cfg, "manifest": manifest, "deep": True,
+                            "auth": "digest:%s:wrong" % zkharness.SUPER_USER})
+        check(res["failed"] is True, "deep verify with a wrong password fails: %s" % res["msg"])
+        auth = [secret]
         wrong = dict(S.manifest, znodes=S.manifest["znodes"] + 3)
         wrong_path = os.path.join(work, "wrong-manifest.json")
         with open(wrong_path, "w") as f:
@@ -306,7 +319,8 @@ def case5(work):
             zk.set("/d/x3", b"changed on the target")
         finally:
             stop_client(zk)
-        res = module(work, {"state": "verify", "config": cfg, "manifest": manifest, "deep": True})
+        res = module(work, {"state": "verify", "config": cfg, "manifest": manifest, "deep": True,
+                            "auth": auth})
         check(res["failed"] is True and failed_check(res) == "tree_digest" and "digest" in res["msg"],
               "a changed znode fails the deep check: %s" % res["msg"], brief(res))
         ens.stop()
@@ -334,7 +348,8 @@ def case6(work):
         ens.start()
         modes = ens.wait_serving(90)
         check(modes[1] == "leader", "one-node quorum runs as leader")
-        res = module(work, {"state": "verify", "config": ens.node_conf_path(1), "deep": "yes"})
+        res = module(work, {"state": "verify", "config": ens.node_conf_path(1), "deep": "yes",
+                            "auth": "digest:%s:%s" % (zkharness.SUPER_USER, zkharness.SUPER_PASSWORD)})
         check(res["failed"] is False, "verify ok with the default manifest place: %s" % res["msg"], brief(res))
         epoch = [c for c in res["checks"] if c["name"] == "epoch"][0]
         check(epoch["status"] == "ok", "epoch check ok: %s > %s" % (epoch["actual"], epoch["expected"]))
