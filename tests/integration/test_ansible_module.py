@@ -58,7 +58,7 @@ FQCN = "zkmigrate.zookeeper.zk_snapshot"
 SRC_IP, TGT_IP = 91, 94
 FIXTURES = os.path.join(REPO, "tests", "fixtures")
 STATES = ("facts", "bundle", "place", "verify", "rollback")
-OPTIONS = ("state", "config", "dest", "src", "mode", "backup_dir", "manifest", "deep", "allow_running",
+OPTIONS = ("state", "config", "dest", "src", "mode", "backup_dir", "manifest", "deep", "auth", "allow_running",
            "drop_sessions", "format", "owner", "group", "client", "timeout", "max_buffer")
 ADHOC_TIMEOUT = 120
 PLAY_TIMEOUT = 300
@@ -573,7 +573,7 @@ def _checkout():
 # -- bad arguments (no server needed; ad-hoc k=v strings) -------------------------------------------
 
 SUPPORTED = ("Supported parameters include: state, config, dest, src, mode, backup_dir, manifest, deep, "
-             "allow_running, drop_sessions, format, owner, group, client, timeout, max_buffer.")
+             "auth, allow_running, drop_sessions, format, owner, group, client, timeout, max_buffer.")
 
 BAD_ARGS = [
     ("arg_unknown_option", "state=facts bogus=1",
