@@ -30,9 +30,7 @@ from zkharness import Ensemble, walk, compare_trees, srvr  # noqa: E402,F401
 from kazoo.client import KazooClient  # noqa: E402
 from kazoo.exceptions import (BadVersionError, NodeExistsError, NoNodeError,  # noqa: E402
                               RuntimeInconsistency)
-from kazoo.protocol.serialization import int_struct, long_struct, write_buffer, write_string, read_string, stat_struct  # noqa: E402,E501
-from kazoo.protocol.states import ZnodeStat  # noqa: E402
-from kazoo.security import ACL, Id, Permissions, OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, make_digest_acl  # noqa: E402
+from kazoo.security import ACL, Id, Permissions, READ_ACL_UNSAFE, make_digest_acl  # noqa: E402
 
 ZK_SNAPSHOT = os.environ.get("ZK_SNAPSHOT") or os.path.join(REPO, "build", "zk_snapshot")
 
@@ -212,55 +210,8 @@ def needed_logs(logs, snap_zxid):
     return [l for l in logs if l[0] >= start]
 
 
-# ---------------------------------------------------------------------------------------------------
-# kazoo requests kazoo 2.8 lacks: createContainer (19) and createTTL (21)
-# ---------------------------------------------------------------------------------------------------
-
-def _acl_bytes(acl):
-    b = bytearray(int_struct.pack(len(acl)))
-    for a in acl:
-        b.extend(int_struct.pack(a.perms) + write_string(a.id.scheme) + write_string(a.id.id))
-    return b
-
-
-class _Create2Like(object):
-    def __init__(self, path, data, acl, flags, ttl=None):
-        self.path, self.data, self.acl, self.flags, self.ttl = path, data, acl, flags, ttl
-
-    def serialize(self):
-        b = bytearray()
-        b.extend(write_string(self.path))
-        b.extend(write_buffer(self.data))
-        b.extend(_acl_bytes(self.acl))
-        b.extend(int_struct.pack(self.flags))
-        if self.ttl is not None:
-            b.extend(long_struct.pack(self.ttl))
-        return b
-
-    @classmethod
-    def deserialize(cls, buf, offset):
-        path, offset = read_string(buf, offset)
-        return path, ZnodeStat._make(stat_struct.unpack_from(buf, offset))
-
-
-class _CreateContainer(_Create2Like):
-    type = 19
-
-
-class _CreateTTL(_Create2Like):
-    type = 21
-
-
-def create_container(zk, path, data=b"", acl=OPEN_ACL_UNSAFE):
-    ar = zk.handler.async_result()
-    zk._call(_CreateContainer(path, data, acl, 4), ar)
-    return ar.get(timeout=10)
-
-
-def create_ttl(zk, path, ttl_ms, data=b"", acl=OPEN_ACL_UNSAFE, sequential=False):
-    ar = zk.handler.async_result()
-    zk._call(_CreateTTL(path, data, acl, 6 if sequential else 5, ttl_ms), ar)
-    return ar.get(timeout=10)
+# createContainer / createTTL requests: tests/lib/zkrequests.py
+from zkrequests import create_container, create_ttl  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------------------------------------------
