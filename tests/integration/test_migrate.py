@@ -26,15 +26,25 @@ Cases (run in order; later ones build on earlier ones):
      gone; a second rollback.yml exits 0.
   5  the preflight refuses a pair that cannot work (an unreadable source node, source and target
      sharing addresses, a target heap too small), naming what to change, and touches nothing.
+  6  playbooks/inspect.yml on the running A and B, then again with --check: rc 0, changed=0 on every
+     host, the JSON report (zk_inspect_file) lists both clusters and, per node, the mode, the zxid
+     and the last zxid on disk that the nodes themselves show.
+  7  playbooks/rolling_restart.yml on the running target B while a client reads (sync + get) in a
+     loop: every node gets a new JVM, the followers first and the leader last (playbook log and
+     process start times), each one back in the quorum before the next goes down (srvr sampled all
+     along), one leader and two followers at the end, every znode unchanged, and the reader's
+     session survives with only brief connection losses.
 """
 
 import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -44,6 +54,8 @@ import common  # noqa: E402
 from common import compare_source_target, log, stop_client, summarize_diffs, walk, wait_same_zxid  # noqa: E402
 import zkharness  # noqa: E402
 from scripted import ScriptedEnsemble, recap_changed, run_playbook, write_inventory  # noqa: E402
+
+from kazoo.client import KazooClient, KazooState  # noqa: E402
 
 SRC_IP, DST_IP = 151, 161
 SNAP_COUNT = 50
@@ -407,7 +419,243 @@ def case_5():
     check(len(a.running()) == 3 and hash_files(a) == before, "A still runs and its files are untouched")
 
 
-CASES = [("0", case_0), ("1", case_1), ("2", case_2), ("3", case_3), ("4", case_4), ("5", case_5)]
+def ensure_serving(ens):
+    """Start the nodes of `ens` that are down and wait until every node serves; {id: mode}."""
+    if len(ens.running()) < len(ens.ids):
+        ens.start()
+    return ens.wait_serving(90, nodes=ens.ids)
+
+
+def mark(ens, path, data):
+    """Write `path` (one txn in the current epoch on every node) and return the zxid all agree on."""
+    zk = ens.client()
+    try:
+        if zk.exists(path):
+            zk.set(path, data)
+        else:
+            zk.create(path, data)
+        zk.sync(path)
+    finally:
+        stop_client(zk)          # its closeSession is one more txn; wait_same_zxid waits for it
+    return wait_same_zxid(ens)
+
+
+def hosts_of(ens, prefix):
+    return {"%s%d" % (prefix, i): i for i in ens.ids}
+
+
+def case_6():
+    """playbooks/inspect.yml on the running A and B, and with --check: read-only, JSON per cluster."""
+    clusters = [("zk_source", W.a, "a"), ("zk_target", W.b, "b")]
+    for _, ens, _ in clusters:
+        ensure_serving(ens)
+    z0 = {g: mark(ens, "/zkm-inspect-mark", b"before inspect") for g, ens, _ in clusters}
+    modes = {g: {h: ens.mode(i) for h, i in hosts_of(ens, p).items()} for g, ens, p in clusters}
+    all_hosts = sorted(h for g in modes for h in modes[g]) + ["localhost"]
+    for check_mode in (False, True):
+        name = "inspect.yml" + (" --check" if check_mode else "")
+        path = os.path.join(W.work, "inspect%s.json" % ("-check" if check_mode else ""))
+        rc, out, _, secs = playbook("inspect.yml", W.inv_ab, "6c" if check_mode else "6",
+                                    extra={"zk_inspect_file": path}, check_mode=check_mode)
+        W.timings[name] = secs
+        check(rc == 0, "%s exits 0" % name, tail(out, 60))
+        changed = recap_changed(out)
+        check(sorted(changed) == all_hosts and all(v == 0 for v in changed.values()),
+              "%s: changed=0 on every host of the recap: %s" % (name, changed), tail(out, 30))
+        try:
+            with open(path) as f:
+                rep = json.load(f)
+        except (OSError, ValueError) as e:
+            raise Failed("%s wrote no readable JSON report to %s: %s" % (name, path, e))
+        check([c.get("cluster") for c in rep] == ["zk_source", "zk_target"],
+              "%s: the report lists both clusters" % name, json.dumps(rep)[:2000])
+        z1 = {g: wait_same_zxid(ens) for g, ens, _ in clusters}
+        for c in rep:
+            g = c["cluster"]
+            want_leader = [h for h, m in modes[g].items() if m == "leader"]
+            check(c["members"] == 3 and c["serving"] == 3 and [c["leader"]] == want_leader,
+                  "%s: %s has 3 members, 3 serving, leader %s" % (name, g, c["leader"]))
+            check(sorted(n["host"] for n in c["nodes"]) == sorted(modes[g]), "%s: %s lists every node" % (name, g))
+            for n in c["nodes"]:
+                zx = int(n["zxid_hex"], 16) if n.get("zxid_hex") else None
+                last = int(n["last_zxid_hex"], 16) if n.get("last_zxid_hex") else None
+                check(n["ok"] and n["running"] and n["mode"] == modes[g][n["host"]]
+                      and zx is not None and z0[g] <= zx <= z1[g]
+                      and last is not None and z0[g] <= last <= z1[g],
+                      "%s: %s %s zxid %s, last zxid on disk %s (the node serves 0x%x)"
+                      % (name, n["host"], n["mode"], n.get("zxid_hex"), n.get("last_zxid_hex"), z1[g]),
+                      json.dumps(n, indent=1))
+            check("%s: 3/3 serving, leader %s" % (g, c["leader"]) in out, "%s: the summary of %s is printed" % (name, g))
+    check(all(sorted(m.values()) == quorum_modes(ens) for (g, ens, _), m in zip(clusters, modes.values())),
+          "A and B still serve with one leader and two followers")
+
+
+class Reader(threading.Thread):
+    """A client of the whole ensemble doing sync + get of one znode in a loop until stopped.
+
+    A sync goes through the leader, so every successful read was served inside a quorum."""
+
+    def __init__(self, ens, path, want):
+        super(Reader, self).__init__(daemon=True)
+        self.path, self.want = path, want
+        self.ok_times, self.errors, self.wrong, self.states = [], {}, 0, []
+        self.done = threading.Event()
+        self.zk = KazooClient(hosts=ens.connection_string(), timeout=10.0,
+                              connection_retry={"max_tries": -1, "delay": 0.1, "max_delay": 0.5})
+        self.zk.add_listener(lambda st: self.states.append((time.time(), st)))
+        self.zk.start(timeout=30)
+        self.session = self.zk.client_id[0]
+
+    def run(self):
+        while not self.done.is_set():
+            try:
+                self.zk.sync_async(self.path).get(timeout=5)
+                data, _ = self.zk.get_async(self.path).get(timeout=5)
+                if data == self.want:
+                    self.ok_times.append(time.time())
+                else:
+                    self.wrong += 1
+            except Exception as e:        # ConnectionLoss, SessionExpiredError while reconnecting, timeouts
+                k = type(e).__name__
+                self.errors[k] = self.errors.get(k, 0) + 1
+                time.sleep(0.1)
+            time.sleep(0.05)
+
+    def finish(self):
+        """Stop reading; True when the session is the one it started with.  The connection states
+        seen until then are kept in self.seen (closing the client reports LOST itself)."""
+        self.done.set()
+        self.join(15)
+        same = self.zk.client_id is not None and self.zk.client_id[0] == self.session
+        self.seen = list(self.states)
+        stop_client(self.zk)
+        return same
+
+
+class Sampler(threading.Thread):
+    """Samples (time, {id: (pid or None, srvr mode or None)}) of every node until stopped."""
+
+    def __init__(self, ens, every=0.2):
+        super(Sampler, self).__init__(daemon=True)
+        self.ens, self.every, self.samples = ens, every, []
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.is_set():
+            s = {}
+            for i in self.ens.ids:
+                pid = self.ens.pid(i) if self.ens.is_running(i) else None
+                try:
+                    mode = self.ens.srvr(i, timeout=1.0)["mode"]
+                except (OSError, ValueError):
+                    mode = None
+                s[i] = (pid, mode)
+            self.samples.append((time.time(), s))
+            self.done.wait(self.every)
+
+    def finish(self):
+        self.done.set()
+        self.join(15)
+        return self.samples
+
+
+def proc_start_ticks(pid):
+    """Start time of a process in clock ticks since boot (/proc/<pid>/stat field 22)."""
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[19])
+
+
+def stop_order_from_log(out):
+    """Hosts in the order the playbook ran "Run the stop command on ..." (from each result line)."""
+    lines = out.splitlines()
+    order = []
+    for k, line in enumerate(lines):
+        if line.startswith("TASK [") and "Run the stop command on" in line:
+            for nxt in lines[k + 1:k + 8]:
+                m = re.match(r"^(changed|ok|fatal|skipping): \[([^\]]+)\]", nxt)
+                if m:
+                    order.append(m.group(2).split(" -> ")[-1])
+                    break
+    return order
+
+
+def case_7():
+    """playbooks/rolling_restart.yml on the running target B: followers first, leader last, no loss."""
+    b = W.b
+    W.a.stop()                  # A is not needed any more; spare the CPU
+    ensure_serving(b)
+    if b.leader() == b.ids[-1]:
+        # move the leadership off the last host of the inventory, so that "leader last" is not
+        # simply the inventory order: restart the leader alone, another node is elected
+        old = b.leader()
+        b.stop(old)
+        b.wait_serving(60, nodes=[i for i in b.ids if i != old])
+        b.start(old)
+        b.wait_serving(90, nodes=b.ids)
+        log("  leadership moved off b%d: leader now b%d" % (old, b.leader()))
+    probe, value = "/zkm-rolling-probe", b"read all through the rolling restart"
+    mark(b, probe, value)
+    before = walk_ens(b)
+    hosts = hosts_of(b, "b")
+    leader = b.leader()
+    check(leader is not None and leader != b.ids[-1], "B's leader b%s is not the last host of the inventory" % leader)
+    old_pids = {i: b.pid(i) for i in b.ids}
+    log("  B before: leader b%d, pids %s" % (leader, old_pids))
+    sampler, reader = Sampler(b), Reader(b, probe, value)
+    sampler.start()
+    reader.start()
+    try:
+        rc, out, _, secs = playbook("rolling_restart.yml", W.inv_ab, "7", extra={"zk_cluster": "zk_target"})
+    finally:
+        session_kept = reader.finish()
+        samples = sampler.finish()
+    W.timings["rolling_restart.yml"] = secs
+    check(rc == 0, "rolling_restart.yml exits 0", tail(out, 80))
+    # the order: from the playbook log and from the new JVMs' start times
+    order = [hosts[h] for h in stop_order_from_log(out) if h in hosts]
+    new_pids = {i: b.pid(i) for i in b.ids}
+    check(all(new_pids[i] and new_pids[i] != old_pids[i] and b.is_running(i) for i in b.ids),
+          "every node runs in a new JVM: %s -> %s" % (old_pids, new_pids))
+    by_start = sorted(b.ids, key=lambda i: proc_start_ticks(new_pids[i]))
+    log("  stop order in the log: %s; new JVMs by start time: %s" % (order, by_start))
+    check(sorted(order) == sorted(b.ids) and order[-1] == leader,
+          "the log stops each node once, the followers first and the leader b%d last: %s" % (leader, order))
+    check(by_start == order, "the new JVMs started in that order too: %s" % by_start)
+    # each node back in the quorum (its new JVM serving as leader or follower) before the next goes down
+    # (down: the first sample after the old JVM's last serving one, so a slow srvr answer is no stop)
+    serving = ("leader", "follower")
+
+    def went_down(i):
+        last = max((k for k, (_, s) in enumerate(samples) if s[i][0] == old_pids[i] and s[i][1] in serving),
+                   default=None)
+        return samples[last + 1][0] if last is not None and last + 1 < len(samples) else None
+
+    t_down = {i: went_down(i) for i in b.ids}
+    t_back = {i: next((t for t, s in samples if s[i][0] == new_pids[i] and s[i][1] in serving), None)
+              for i in b.ids}
+    t0 = samples[0][0] if samples else 0
+    log("  %d srvr samples; down/back per node (s into the run): %s" % (len(samples), ", ".join(
+        "b%d %.1f/%.1f" % (i, (t_down[i] or t0) - t0, (t_back[i] or t0) - t0) for i in order)))
+    check(all(t_down[i] is not None and t_back[i] is not None for i in b.ids), "every node went down and came back")
+    check(all(t_back[order[k]] < t_down[order[k + 1]] for k in range(len(order) - 1)),
+          "each node served in the quorum again before the next one went down")
+    check(quorum_modes(b) == ["follower", "follower", "leader"], "B ends with one leader and two followers")
+    diffs = compare_source_target(before, walk_ens(b), names=("B before", "B after"))
+    check(not diffs, "every znode of B unchanged: %s" % summarize_diffs(diffs))
+    # the client's view: reads served by a quorum throughout, only brief connection losses
+    gaps = [y - x for x, y in zip(reader.ok_times, reader.ok_times[1:])]
+    worst = max(gaps) if gaps else float("inf")
+    lost = [st for _, st in reader.seen if st == KazooState.LOST]
+    log("  reader: %d reads ok, errors %s, longest gap between reads %.1fs, states %s"
+        % (len(reader.ok_times), reader.errors, worst, [str(st) for _, st in reader.seen]))
+    check(reader.wrong == 0, "every read returned the probe's data")
+    check(len(reader.ok_times) >= 20 and worst < 15.0,
+          "the reader was served all along (longest gap %.1fs < 15s)" % worst)
+    check(not lost and session_kept, "the reader's session survived the restarts (no expiry, same session id)")
+
+
+CASES = [("0", case_0), ("1", case_1), ("2", case_2), ("3", case_3), ("4", case_4), ("5", case_5),
+         ("6", case_6), ("7", case_7)]
 
 
 def main():
