@@ -10,7 +10,7 @@ PKGS=(
   libpoco-dev libssl-dev rapidjson-dev zlib1g-dev libsnappy-dev libgtest-dev
   zookeeper default-jre-headless python3 python3-kazoo
   openssl procps iproute2 file
-  ansible-core libzookeeper-mt-dev yamllint
+  ansible-core ansible-lint libzookeeper-mt-dev yamllint
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,16 +1,46 @@
 #!/usr/bin/env bash
-# Runs every test: the unit tests (GoogleTest through CTest) and the integration
-# tests against real ZooKeeper ensembles on loopback.
-set -euo pipefail
+# Runs every test: the unit tests (GoogleTest through CTest), ansible-lint on the
+# roles and playbooks, and the integration tests against real ZooKeeper ensembles
+# on loopback. Ends with one line "total: N passed, M failed" over all of them.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh
-echo "== unit tests"
-(cd build && ctest --output-on-failure -j 2)
-echo "== integration tests"
+scripts/build.sh || exit 1
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+passed=0
+failed=0
 status=0
+
+echo "== unit tests"
+(cd build && ctest --output-on-failure -j 2) | tee "$log/ctest.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+if line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log/ctest.txt"); then
+  f=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")
+  n=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\2/' <<<"$line")
+  passed=$((passed + n - f))
+  failed=$((failed + f))
+else
+  failed=$((failed + 1))
+fi
+
+echo "== ansible-lint (roles and playbooks)"
+if ansible-lint --offline -q roles playbooks; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+
+echo "== integration tests"
 for t in tests/integration/test_*.py; do
   [ -e "$t" ] || continue
   echo "-- $t"
-  if ! /usr/bin/python3 "$t"; then status=1; fi
+  /usr/bin/python3 "$t" 2>&1 | tee "$log/it.txt"
+  rc=${PIPESTATUS[0]}
+  [ "$rc" -eq 0 ] || status=1
+  if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/it.txt" | tail -n 1); then
+    passed=$((passed + $(cut -d' ' -f1 <<<"$line")))
+    f=$(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")
+    failed=$((failed + f))
+    [ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
+  else
+    failed=$((failed + 1))  # the script died before its summary
+  fi
 done
+echo "total: $passed passed, $failed failed"
 exit $status
