@@ -37,15 +37,17 @@ SnapshotSummary ReadSnapshotFile(const DataFile& file, int32_t max_buffer, DataT
 DataDirReport AnalyzeDataDir(const AnalyzeOptions& opts, DataTree* tree) {
   DataDirReport rep;
   std::string log_dir = opts.log_dir.empty() ? opts.data_dir : opts.log_dir;
-  auto scan = opts.flat ? ScanFlatDirs(opts.data_dir, log_dir) : ScanDataDirs(opts.data_dir, log_dir);
+  auto scan =
+      opts.flat ? ScanFlatDirs(opts.data_dir, log_dir) : ScanDataDirs(opts.data_dir, log_dir);
   if (!scan.ok()) {
     rep.status = scan.status();
     return rep;
   }
   rep.scan = std::move(scan.value());
   if (rep.scan.snapshots.empty()) {
-    rep.status = Status::NotFound("no snapshot in " + rep.scan.snap_dir +
-                                  (rep.scan.logs.empty() ? "" : " (there are logs: ZooKeeper would refuse to start)"));
+    rep.status = Status::NotFound(
+        "no snapshot in " + rep.scan.snap_dir +
+        (rep.scan.logs.empty() ? "" : " (there are logs: ZooKeeper would refuse to start)"));
     return rep;
   }
 
@@ -147,10 +149,9 @@ DataDirReport AnalyzeDataDir(const AnalyzeOptions& opts, DataTree* tree) {
       return rep;
     }
     if (reader.end() == LogEnd::kTornRecord || reader.end() == LogEnd::kBadEor) {
-      rep.warnings.push_back(lf.name + " ends in a partial record at byte " +
-                             std::to_string(reader.end_offset()) +
-                             (i + 1 == needed.size()
-                                  ? " (an unfinished last write; ZooKeeper drops it too)"
+      rep.warnings.push_back(
+          lf.name + " ends in a partial record at byte " + std::to_string(reader.end_offset()) +
+          (i + 1 == needed.size() ? " (an unfinished last write; ZooKeeper drops it too)"
                                   : " (a log in the middle was cut short)"));
     }
     rep.logs.push_back(std::move(use));

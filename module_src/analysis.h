@@ -31,11 +31,11 @@ namespace zkm {
 using ProgressFn = std::function<void(const std::string& what, uint64_t done, uint64_t total)>;
 
 struct AnalyzeOptions {
-  std::string data_dir;   // as zoo.cfg names it (files are in its version-2/)
-  std::string log_dir;    // dataLogDir; empty means data_dir
-  bool flat = false;      // the files sit in data_dir/log_dir themselves (no version-2)
+  std::string data_dir;  // as zoo.cfg names it (files are in its version-2/)
+  std::string log_dir;   // dataLogDir; empty means data_dir
+  bool flat = false;     // the files sit in data_dir/log_dir themselves (no version-2)
   int32_t max_buffer = kDefaultJuteLimit;
-  ProgressFn progress;    // may be empty
+  ProgressFn progress;  // may be empty
 };
 
 struct RejectedSnapshot {
@@ -54,11 +54,11 @@ struct DataDirReport {
   std::vector<RejectedSnapshot> rejected;  // newer snapshots passed over (a fallback)
   std::optional<DataFile> snapshot;        // the one loaded
   SnapshotSummary snapshot_summary;
-  std::vector<LogUse> logs;                // the logs replayed, in order
+  std::vector<LogUse> logs;  // the logs replayed, in order
   ReplayStats replay;
-  int64_t last_zxid = -1;                  // zxid of the tree after replay
+  int64_t last_zxid = -1;  // zxid of the tree after replay
   // The tree after replay.
-  uint64_t znodes = 0;                     // node records, the root included
+  uint64_t znodes = 0;  // node records, the root included
   uint64_t data_bytes = 0;
   uint64_t sessions = 0;
   int64_t digest = 0;

@@ -20,9 +20,12 @@ Status ErrnoStatus(const std::string& what, const std::string& path, int err) {
 
 const char* CompressionName(Compression c) {
   switch (c) {
-    case Compression::kPlain: return "plain";
-    case Compression::kGzip: return "gz";
-    case Compression::kSnappy: return "snappy";
+    case Compression::kPlain:
+      return "plain";
+    case Compression::kGzip:
+      return "gz";
+    case Compression::kSnappy:
+      return "snappy";
   }
   return "plain";
 }
@@ -55,7 +58,9 @@ Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
   return std::unique_ptr<FileSource>(new FileSource(fd, path, static_cast<uint64_t>(st.st_size)));
 }
 
-FileSource::~FileSource() { ::close(fd_); }
+FileSource::~FileSource() {
+  ::close(fd_);
+}
 
 Result<size_t> FileSource::Read(char* buf, size_t n) {
   for (;;) {
@@ -169,9 +174,9 @@ Result<size_t> GzipSource::Read(char* buf, size_t n) {
     }
     if (rc == Z_BUF_ERROR) continue;  // needs more input
     if (rc != Z_OK) {
-      return Status::Corrupt(std::string("gzip data is damaged: ") +
-                                 (s.zs.msg ? s.zs.msg : "inflate failed"),
-                             static_cast<int64_t>(compressed_offset_));
+      return Status::Corrupt(
+          std::string("gzip data is damaged: ") + (s.zs.msg ? s.zs.msg : "inflate failed"),
+          static_cast<int64_t>(compressed_offset_));
     }
   }
   return static_cast<size_t>(s.zs.next_out - reinterpret_cast<Bytef*>(buf));
@@ -253,11 +258,13 @@ Status SnappyStreamSource::NextChunk(bool* eof) {
   }
   size_t ulen = 0;
   if (!snappy::GetUncompressedLength(compressed_.data(), len, &ulen) || ulen > kMaxChunk) {
-    return Status::Corrupt("snappy block is damaged", static_cast<int64_t>(compressed_offset_ - len));
+    return Status::Corrupt("snappy block is damaged",
+                           static_cast<int64_t>(compressed_offset_ - len));
   }
   chunk_.resize(ulen);
   if (!snappy::RawUncompress(compressed_.data(), len, chunk_.data())) {
-    return Status::Corrupt("snappy block is damaged", static_cast<int64_t>(compressed_offset_ - len));
+    return Status::Corrupt("snappy block is damaged",
+                           static_cast<int64_t>(compressed_offset_ - len));
   }
   chunk_pos_ = 0;
   return Status::Ok();
@@ -294,9 +301,12 @@ class PassThrough : public ByteSource {
 
 std::unique_ptr<ByteSource> Decompress(Compression c, ByteSource& inner) {
   switch (c) {
-    case Compression::kGzip: return std::make_unique<GzipSource>(inner);
-    case Compression::kSnappy: return std::make_unique<SnappyStreamSource>(inner);
-    case Compression::kPlain: break;
+    case Compression::kGzip:
+      return std::make_unique<GzipSource>(inner);
+    case Compression::kSnappy:
+      return std::make_unique<SnappyStreamSource>(inner);
+    case Compression::kPlain:
+      break;
   }
   return std::make_unique<PassThrough>(inner);
 }

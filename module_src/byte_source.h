@@ -136,7 +136,9 @@ class AtomicFileSink : public ByteSink {
 
  private:
   AtomicFileSink(int fd, std::string dir, std::string tmp, std::string final_path)
-      : fd_(fd), dir_(std::move(dir)), tmp_path_(std::move(tmp)),
+      : fd_(fd),
+        dir_(std::move(dir)),
+        tmp_path_(std::move(tmp)),
         final_path_(std::move(final_path)) {}
   Status FlushBuffer();
   int fd_;

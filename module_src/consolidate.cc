@@ -29,7 +29,7 @@ ConsolidateReport Consolidate(const ConsolidateOptions& opts) {
     return rep;
   }
   rep.zxid = rep.source.last_zxid;
-  rep.dropped_ephemerals = opts.drop_sessions ? DropAllSessions(&tree, rep.zxid)
+  rep.dropped_ephemerals = opts.drop_sessions  ? DropAllSessions(&tree, rep.zxid)
                            : opts.keep_orphans ? std::vector<std::string>{}
                                                : DropOrphanEphemerals(&tree, rep.zxid);
 

@@ -37,14 +37,14 @@ struct ConsolidateReport {
   uint64_t output_bytes = 0;
   std::string sha256;
   int64_t zxid = 0;
-  uint64_t nodes = 0;       // node records written, the root included
+  uint64_t nodes = 0;  // node records written, the root included
   uint64_t data_bytes = 0;
-  int64_t digest = 0;       // tree digest written in the trailer
+  int64_t digest = 0;  // tree digest written in the trailer
   std::string digest_charset;
   uint64_t sessions = 0;
   uint64_t acl_entries = 0;
   std::vector<std::string> dropped_ephemerals;  // orphans (and all, with drop_sessions)
-  SnapshotSummary verify;   // the written file read back
+  SnapshotSummary verify;                       // the written file read back
 };
 
 ConsolidateReport Consolidate(const ConsolidateOptions& opts);

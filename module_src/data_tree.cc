@@ -139,8 +139,8 @@ bool DataTree::Remove(std::string_view path) {
   return true;
 }
 
-void DataTree::SetData(std::string_view path, std::string_view data, bool data_null,
-                       int64_t mzxid, int64_t mtime, int32_t version) {
+void DataTree::SetData(std::string_view path, std::string_view data, bool data_null, int64_t mzxid,
+                       int64_t mtime, int32_t version) {
   Node* n = MutableFind(path);
   if (!n) return;
   Unhash(*n);

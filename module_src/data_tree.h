@@ -27,9 +27,9 @@
 namespace zkm {
 
 struct Node {
-  std::string_view path;   // "" for the root
+  std::string_view path;  // "" for the root
   const char* data = nullptr;
-  int32_t data_len = -1;   // -1: null data
+  int32_t data_len = -1;  // -1: null data
   int64_t acl_ref = kOpenAclUnsafeRef;
   Stat stat;
   uint32_t num_children = 0;
@@ -37,7 +37,8 @@ struct Node {
 
   bool data_null() const { return data_len < 0; }
   std::string_view data_view() const {
-    return data_len <= 0 ? std::string_view() : std::string_view(data, static_cast<size_t>(data_len));
+    return data_len <= 0 ? std::string_view()
+                         : std::string_view(data, static_cast<size_t>(data_len));
   }
 };
 

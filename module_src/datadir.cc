@@ -77,7 +77,6 @@ std::string JavaHex(int64_t v) {
   return b;
 }
 
-
 std::string Join(const std::string& dir, const std::string& name) {
   return dir.empty() || dir.back() == '/' ? dir + name : dir + "/" + name;
 }

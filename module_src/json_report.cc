@@ -60,10 +60,14 @@ Value Strings(const std::vector<std::string>& v, JsonAlloc& a) {
 
 const char* DigestCheckName(SnapshotSummary::DigestCheck c) {
   switch (c) {
-    case SnapshotSummary::DigestCheck::kAbsent: return "absent";
-    case SnapshotSummary::DigestCheck::kMatch: return "match";
-    case SnapshotSummary::DigestCheck::kMismatch: return "mismatch";
-    case SnapshotSummary::DigestCheck::kDeferred: return "deferred";
+    case SnapshotSummary::DigestCheck::kAbsent:
+      return "absent";
+    case SnapshotSummary::DigestCheck::kMatch:
+      return "match";
+    case SnapshotSummary::DigestCheck::kMismatch:
+      return "mismatch";
+    case SnapshotSummary::DigestCheck::kDeferred:
+      return "deferred";
   }
   return "absent";
 }
@@ -96,12 +100,18 @@ Value ToJson(const DataDirScan& s, JsonAlloc& a) {
   for (const DataFile& f : s.logs) logs.PushBack(ToJson(f, a), a);
   o.AddMember("snapshots", snaps, a);
   o.AddMember("logs", logs, a);
-  if (s.current_epoch) o.AddMember("current_epoch", Value(*s.current_epoch), a);
-  else o.AddMember("current_epoch", Value(), a);
-  if (s.accepted_epoch) o.AddMember("accepted_epoch", Value(*s.accepted_epoch), a);
-  else o.AddMember("accepted_epoch", Value(), a);
-  if (s.myid) o.AddMember("myid", Value(*s.myid), a);
-  else o.AddMember("myid", Value(), a);
+  if (s.current_epoch)
+    o.AddMember("current_epoch", Value(*s.current_epoch), a);
+  else
+    o.AddMember("current_epoch", Value(), a);
+  if (s.accepted_epoch)
+    o.AddMember("accepted_epoch", Value(*s.accepted_epoch), a);
+  else
+    o.AddMember("accepted_epoch", Value(), a);
+  if (s.myid)
+    o.AddMember("myid", Value(*s.myid), a);
+  else
+    o.AddMember("myid", Value(), a);
   o.AddMember("snap_bytes", Value(s.snap_bytes), a);
   o.AddMember("log_bytes", Value(s.log_bytes), a);
   o.AddMember("ignored", Strings(s.ignored, a), a);

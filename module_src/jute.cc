@@ -11,7 +11,10 @@ constexpr size_t kBufferSize = 1 << 20;
 }
 
 JuteReader::JuteReader(ByteSource& src, bool track_adler)
-    : src_(src), buf_(kBufferSize), track_adler_(track_adler), adler_(Poco::Checksum::TYPE_ADLER32) {}
+    : src_(src),
+      buf_(kBufferSize),
+      track_adler_(track_adler),
+      adler_(Poco::Checksum::TYPE_ADLER32) {}
 
 bool JuteReader::Fail(Status st) {
   if (status_.ok()) status_ = std::move(st);
@@ -56,8 +59,8 @@ bool JuteReader::Fill(size_t n) {
 bool JuteReader::Ensure(size_t n, const char* what) {
   if (Fill(n)) return true;
   if (!status_.ok()) return false;
-  return Fail(Status::Truncated(std::string("data ends inside ") + what,
-                                static_cast<int64_t>(offset())));
+  return Fail(
+      Status::Truncated(std::string("data ends inside ") + what, static_cast<int64_t>(offset())));
 }
 
 bool JuteReader::ReadByte(uint8_t* v) {
@@ -144,9 +147,9 @@ bool JuteReader::ReadRest(std::string* out, size_t max) {
     if (!Fill(1)) return status_.ok();
     size_t avail = end_ - pos_;
     if (out->size() + avail > max) {
-      return Fail(Status::Corrupt("unexpected " + std::to_string(out->size() + avail) +
-                                      "+ trailing bytes",
-                                  static_cast<int64_t>(offset())));
+      return Fail(
+          Status::Corrupt("unexpected " + std::to_string(out->size() + avail) + "+ trailing bytes",
+                          static_cast<int64_t>(offset())));
     }
     out->append(buf_.data() + pos_, avail);
     pos_ += avail;
@@ -224,7 +227,6 @@ uint32_t Adler32(std::string_view data) {
   c.update(data.data(), static_cast<unsigned>(data.size()));
   return c.checksum();
 }
-
 
 std::string Hex(int64_t v) {
   char b[24];

@@ -65,8 +65,8 @@ class JuteReader {
 
   ByteSource& src_;
   std::vector<char> buf_;
-  size_t pos_ = 0;   // next unread byte in buf_
-  size_t end_ = 0;   // end of valid bytes in buf_
+  size_t pos_ = 0;            // next unread byte in buf_
+  size_t end_ = 0;            // end of valid bytes in buf_
   uint64_t base_offset_ = 0;  // stream offset of buf_[0]
   bool eof_ = false;
   bool track_adler_;

@@ -36,17 +36,17 @@ struct ReplayOptions {
 };
 
 struct ReplayStats {
-  uint64_t applied = 0;          // records with zxid > Z
-  uint64_t skipped = 0;          // records at or before Z
-  uint64_t ignored_errors = 0;   // NONODE/NODEEXISTS during replay (fuzzy artefacts)
+  uint64_t applied = 0;         // records with zxid > Z
+  uint64_t skipped = 0;         // records at or before Z
+  uint64_t ignored_errors = 0;  // NONODE/NODEEXISTS during replay (fuzzy artefacts)
   uint64_t digests_compared = 0;
   uint64_t digest_mismatches = 0;
   int64_t first_mismatch_zxid = -1;
   uint64_t fuzzy_mismatches = 0;  // mismatches while a digest-less snapshot was still fuzzy
   bool snapshot_digest_checked = false;
   bool snapshot_digest_ok = false;
-  int64_t first_zxid = -1;       // first applied zxid
-  int64_t last_zxid = -1;        // last applied zxid (or Z if none)
+  int64_t first_zxid = -1;               // first applied zxid
+  int64_t last_zxid = -1;                // last applied zxid (or Z if none)
   std::string digest_charset = "utf-8";  // which path encoding matched the digests
   std::vector<std::string> warnings;
 };

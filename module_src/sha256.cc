@@ -15,9 +15,13 @@ Sha256::Sha256() : impl_(new Impl) {
   EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr);
 }
 
-Sha256::~Sha256() { EVP_MD_CTX_free(impl_->ctx); }
+Sha256::~Sha256() {
+  EVP_MD_CTX_free(impl_->ctx);
+}
 
-void Sha256::Update(const char* data, size_t n) { EVP_DigestUpdate(impl_->ctx, data, n); }
+void Sha256::Update(const char* data, size_t n) {
+  EVP_DigestUpdate(impl_->ctx, data, n);
+}
 
 std::string Sha256::HexDigest() {
   unsigned char md[EVP_MAX_MD_SIZE];

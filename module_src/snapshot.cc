@@ -469,7 +469,8 @@ class Reader {
       // replay makes the tree consistent; the per-txn digests then prove it.
       sum_.digest_check = DC::kDeferred;
       Warn("the snapshot holds changes newer than its digest zxid " + Hex(sum_.digest_zxid) +
-           " (up to " + Hex(sum_.max_zxid) + "), so its digest cannot match by itself; the logs' "
+           " (up to " + Hex(sum_.max_zxid) +
+           "), so its digest cannot match by itself; the logs' "
            "digests are checked instead");
       return;
     }

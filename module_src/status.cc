@@ -4,15 +4,24 @@ namespace zkm {
 
 const char* CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalid_argument";
-    case Code::kNotFound: return "not_found";
-    case Code::kIoError: return "io_error";
-    case Code::kCorrupt: return "corrupt";
-    case Code::kTruncated: return "truncated";
-    case Code::kGap: return "gap";
-    case Code::kUnsupported: return "unsupported";
-    case Code::kMismatch: return "mismatch";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid_argument";
+    case Code::kNotFound:
+      return "not_found";
+    case Code::kIoError:
+      return "io_error";
+    case Code::kCorrupt:
+      return "corrupt";
+    case Code::kTruncated:
+      return "truncated";
+    case Code::kGap:
+      return "gap";
+    case Code::kUnsupported:
+      return "unsupported";
+    case Code::kMismatch:
+      return "mismatch";
   }
   return "unknown";
 }

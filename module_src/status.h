@@ -66,7 +66,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(runtime/explicit)
+  Result(T value) : value_(std::move(value)) {}          // NOLINT(runtime/explicit)
   Result(Status status) : status_(std::move(status)) {}  // NOLINT(runtime/explicit)
 
   bool ok() const { return value_.has_value(); }
@@ -84,10 +84,10 @@ class Result {
   Status status_;
 };
 
-#define ZKM_RETURN_IF_ERROR(expr)        \
-  do {                                   \
-    ::zkm::Status _zkm_st = (expr);      \
-    if (!_zkm_st.ok()) return _zkm_st;   \
+#define ZKM_RETURN_IF_ERROR(expr)      \
+  do {                                 \
+    ::zkm::Status _zkm_st = (expr);    \
+    if (!_zkm_st.ok()) return _zkm_st; \
   } while (0)
 
 }  // namespace zkm

@@ -21,8 +21,8 @@ std::string StatDiff(const Stat& a, const Stat& b) {
   auto field = [&](const char* name, int64_t x, int64_t y, bool hex) {
     if (x == y) return;
     if (!out.empty()) out += ", ";
-    out += std::string(name) + " " + (hex ? Hex(x) : std::to_string(x)) + " != " +
-           (hex ? Hex(y) : std::to_string(y));
+    out += std::string(name) + " " + (hex ? Hex(x) : std::to_string(x)) +
+           " != " + (hex ? Hex(y) : std::to_string(y));
   };
   field("czxid", a.czxid, b.czxid, true);
   field("mzxid", a.mzxid, b.mzxid, true);
@@ -53,7 +53,8 @@ TreeDiff DiffTrees(const DataTree& a, const DataTree& b, const DiffOptions& opts
   d.nodes_b = b.size();
   std::vector<DiffEntry> all;
   auto add = [&](std::string_view path, const char* kind, std::string detail) {
-    if (all.size() < opts.limit * 4 + 16) all.push_back({std::string(path), kind, std::move(detail)});
+    if (all.size() < opts.limit * 4 + 16)
+      all.push_back({std::string(path), kind, std::move(detail)});
   };
   a.ForEach([&](const Node& na) {
     if (opts.ignore_local_nodes && IsLocalNode(na.path)) return;

@@ -23,7 +23,8 @@ struct TreeDiff {
   std::vector<DiffEntry> entries;  // the first `limit` differences, in path order
   bool identical() const {
     return only_in_a + only_in_b + data + acl + stat + sessions_only_in_a + sessions_only_in_b +
-               session_timeouts == 0;
+               session_timeouts ==
+           0;
   }
 };
 

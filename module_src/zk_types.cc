@@ -40,7 +40,9 @@ std::string PermsToString(int32_t perms) {
   return s;
 }
 
-std::string AclToString(const Acl& a) { return a.scheme + ":" + a.id + ":" + PermsToString(a.perms); }
+std::string AclToString(const Acl& a) {
+  return a.scheme + ":" + a.id + ":" + PermsToString(a.perms);
+}
 
 NodeKind KindOfOwner(int64_t owner) {
   if (owner == 0) return NodeKind::kPersistent;
@@ -50,9 +52,12 @@ NodeKind KindOfOwner(int64_t owner) {
   return NodeKind::kEphemeral;
 }
 
-int64_t TtlOfOwner(int64_t owner) { return owner & 0xffffffffffLL; }
+int64_t TtlOfOwner(int64_t owner) {
+  return owner & 0xffffffffffLL;
+}
 int64_t TtlOwner(int64_t ttl_ms) {
-  return static_cast<int64_t>(0xff00000000000000ULL | (static_cast<uint64_t>(ttl_ms) & 0xffffffffffULL));
+  return static_cast<int64_t>(0xff00000000000000ULL |
+                              (static_cast<uint64_t>(ttl_ms) & 0xffffffffffULL));
 }
 
 }  // namespace zkm

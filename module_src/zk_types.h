@@ -61,7 +61,11 @@ int64_t TtlOfOwner(int64_t owner);
 int64_t TtlOwner(int64_t ttl_ms);
 
 // zxid = (epoch << 32) | counter.
-inline int64_t EpochOf(int64_t zxid) { return static_cast<int64_t>(static_cast<uint64_t>(zxid) >> 32); }
-inline int64_t CounterOf(int64_t zxid) { return zxid & 0xffffffffLL; }
+inline int64_t EpochOf(int64_t zxid) {
+  return static_cast<int64_t>(static_cast<uint64_t>(zxid) >> 32);
+}
+inline int64_t CounterOf(int64_t zxid) {
+  return zxid & 0xffffffffLL;
+}
 
 }  // namespace zkm

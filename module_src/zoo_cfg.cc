@@ -307,7 +307,6 @@ bool StartsWith(std::string_view s, std::string_view p) {
   return s.substr(0, p.size()) == p;
 }
 
-
 Result<std::string> ReadFromDisk(const std::string& path) {
   auto f = FileSource::Open(path);
   if (!f.ok()) return f.status();

@@ -125,20 +125,20 @@ TEST_P(AnalyzeFixture, ReplayEqualsLiveTree) {
 
 INSTANTIATE_TEST_SUITE_P(
     RealZooKeeper, AnalyzeFixture,
-    ::testing::Values(
-        FixtureSet{"plain", "standalone-plain/data", "standalone-plain/data",
-                   "standalone-plain/tree.json"},
-        FixtureSet{"gz", "standalone-gz/data", "standalone-gz/data", "standalone-gz/tree.json"},
-        FixtureSet{"snappy", "standalone-snappy/data", "standalone-snappy/data",
-                   "standalone-snappy/tree.json"},
-        FixtureSet{"nodigest", "standalone-nodigest/data", "standalone-nodigest/data",
-                   "standalone-nodigest/tree.json"},
-        FixtureSet{"node1", "ensemble-3node/node1/data", "ensemble-3node/node1/datalog",
-                   "ensemble-3node/tree.json"},
-        FixtureSet{"node2", "ensemble-3node/node2/data", "ensemble-3node/node2/datalog",
-                   "ensemble-3node/tree.json"},
-        FixtureSet{"node3", "ensemble-3node/node3/data", "ensemble-3node/node3/datalog",
-                   "ensemble-3node/tree.json"}),
+    ::testing::Values(FixtureSet{"plain", "standalone-plain/data", "standalone-plain/data",
+                                 "standalone-plain/tree.json"},
+                      FixtureSet{"gz", "standalone-gz/data", "standalone-gz/data",
+                                 "standalone-gz/tree.json"},
+                      FixtureSet{"snappy", "standalone-snappy/data", "standalone-snappy/data",
+                                 "standalone-snappy/tree.json"},
+                      FixtureSet{"nodigest", "standalone-nodigest/data", "standalone-nodigest/data",
+                                 "standalone-nodigest/tree.json"},
+                      FixtureSet{"node1", "ensemble-3node/node1/data",
+                                 "ensemble-3node/node1/datalog", "ensemble-3node/tree.json"},
+                      FixtureSet{"node2", "ensemble-3node/node2/data",
+                                 "ensemble-3node/node2/datalog", "ensemble-3node/tree.json"},
+                      FixtureSet{"node3", "ensemble-3node/node3/data",
+                                 "ensemble-3node/node3/datalog", "ensemble-3node/tree.json"}),
     [](const ::testing::TestParamInfo<FixtureSet>& i) { return std::string(i.param.name); });
 
 // A scratch copy of a fixture data dir that tests may damage.
@@ -242,11 +242,12 @@ TEST(Consolidate, OutputHoldsTheReplayedTreeAndNeedsNoLogs) {
     co.keep_orphans = true;
     ConsolidateReport r = Consolidate(co);
     ASSERT_TRUE(r.status.ok()) << r.status.ToString();
-    EXPECT_EQ(r.output_name, "snapshot." + [&] {
-      char b[32];
-      std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(r.zxid));
-      return std::string(b);
-    }());
+    EXPECT_EQ(
+        r.output_name, "snapshot." + [&] {
+          char b[32];
+          std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(r.zxid));
+          return std::string(b);
+        }());
     EXPECT_EQ(r.sha256.size(), 64u);
     // The output alone, as a data dir, replays nothing and equals the source tree.
     fs::create_directories(out + "/dd/version-2");
@@ -261,7 +262,8 @@ TEST(Consolidate, OutputHoldsTheReplayedTreeAndNeedsNoLogs) {
     EXPECT_EQ(rd.replay.applied, 0u);
     EXPECT_EQ(rd.snapshot_summary.digest_check, SnapshotSummary::DigestCheck::kMatch);
     TreeDiff diff = DiffTrees(src, dst, DiffOptions{});
-    EXPECT_TRUE(diff.identical()) << set << ": " << (diff.entries.empty() ? "" : diff.entries[0].path);
+    EXPECT_TRUE(diff.identical()) << set << ": "
+                                  << (diff.entries.empty() ? "" : diff.entries[0].path);
     EXPECT_EQ(dst.digest(), src.digest());
     fs::remove_all(out);
   }
