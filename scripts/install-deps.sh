@@ -6,7 +6,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 PKGS=(
-  build-essential cmake g++ pkg-config git
+  build-essential cmake g++ pkg-config git clang-format
   libpoco-dev libssl-dev rapidjson-dev zlib1g-dev libsnappy-dev libgtest-dev
   zookeeper default-jre-headless python3 python3-kazoo
   openssl procps iproute2 file

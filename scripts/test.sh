@@ -23,6 +23,13 @@ else
   failed=$((failed + 1))
 fi
 
+echo "== clang-format (module_src, tests/unit)"
+if clang-format --dry-run --Werror module_src/*.h module_src/*.cc tests/unit/*.cc; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)); status=1
+fi
+
 echo "== ansible-lint (roles and playbooks)"
 if ansible-lint --offline -q roles playbooks; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 
