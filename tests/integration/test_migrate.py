@@ -34,6 +34,13 @@ Cases (run in order; later ones build on earlier ones):
      process start times), each one back in the quorum before the next goes down (srvr sampled all
      along), one leader and two followers at the end, every znode unchanged, and the reader's
      session survives with only brief connection losses.
+  8  the preflight refuses, one run each, the other cases of the issue, on the running B as the
+     source and the stopped A as the target: (a) a target too old for the files (zk_version
+     3.4.14 on A's hosts, a raw bundle of B's gz snapshots and 3.5+ logs), (b) a target
+     jute.maxbuffer (100000, from a java.env beside A's zoo.cfg) below B's 300 KB znode, (c) too
+     little disk (zk_work_dir and zk_controller_dir on a 64 KB tmpfs). Each run exits non-zero
+     naming the problem and what to change; A's files are the same (sha256) and A stays stopped,
+     B keeps serving in the same JVMs with the same tree.
 """
 
 import argparse
@@ -42,6 +49,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -654,8 +662,97 @@ def case_7():
     check(not lost and session_kept, "the reader's session survived the restarts (no expiry, same session id)")
 
 
+def inventory_with(path, base, target_vars):
+    """A copy of inventory `base` with `target_vars` added to every host of zk_target."""
+    with open(base) as f:
+        inv = json.load(f)
+    for h in inv["all"]["children"]["zk_target"]["hosts"].values():
+        h.update(target_vars)
+    with open(path, "w") as f:
+        json.dump(inv, f, indent=2)
+    return path
+
+
+def case_8():
+    """The preflight refuses a target too old, a target jute.maxbuffer too small, too little disk."""
+    a, b = W.a, W.b
+    a.stop()                                    # the target: stopped, so zk_version is what preflight reads
+    ensure_serving(b)                           # the source: serving
+    zk = b.client()
+    try:
+        big = bytes(range(256)) * (common.BIG_SIZE // 256)
+        if zk.exists("/case8-big"):
+            zk.set("/case8-big", big)
+        else:
+            zk.create("/case8-big", big)
+        zk.sync("/")
+    finally:
+        stop_client(zk)
+    wait_same_zxid(b)
+    btree = walk_ens(b)
+    b_pids = {i: b.pid(i) for i in b.ids}
+    a_files = hash_files(a)
+    newest = [common.list_files(common.snap_dir(b, i), "snapshot")[-1:] for i in b.ids]
+    compressed = any(n and n[0][1].endswith(".gz") for n in newest)
+    log("  source B serves (pids %s, %d znodes, /case8-big %d bytes, gz snapshots: %s); target A stopped, %d files hashed"
+        % (b_pids, len(btree), len(big), compressed, len(a_files)))
+
+    def refused(sub, inv, extra, wants):
+        rc, out, _, secs = playbook("migrate.yml", inv, "8" + sub, extra=extra)
+        W.timings["preflight refusal 8" + sub] = secs
+        check(rc != 0, "(%s) migrate.yml refuses (rc %d)" % (sub, rc), tail(out, 30))
+        check("preflight refused the migration" in out, "(%s) the preflight names itself" % sub, tail(out, 30))
+        for what in wants:
+            check(what in out, "(%s) the refusal says: %s" % (sub, what), tail(out, 30))
+        check("zkmigrate.zookeeper.zk_quiesce :" not in out and "zkmigrate.zookeeper.zk_bundle :" not in out,
+              "(%s) nothing ran after the preflight (no zk_quiesce, no zk_bundle task)" % sub)
+        check(a.running() == [] and hash_files(a) == a_files,
+              "(%s) A is still stopped and its files are the same (sha256 of %d files)" % (sub, len(a_files)))
+        check({i: b.pid(i) for i in b.ids} == b_pids and quorum_modes(b) == ["follower", "follower", "leader"],
+              "(%s) B still serves in the same JVMs, one leader and two followers" % sub)
+
+    # (a) too old: a raw bundle of B's files for a 3.4 target
+    inv = inventory_with(os.path.join(W.work, "inventory-ba-old.yml"), W.inv_ba, {"zk_version": "3.4.14"})
+    wants = ["runs ZooKeeper 3.4.14", "need 3.5+", "upgrade the target or set zk_bundle_mode=consolidated"]
+    if compressed:
+        wants.append("raw bundles need 3.6+")
+    refused("a", inv, {"zk_bundle_mode": "raw"}, wants)
+
+    # (b) jute.maxbuffer 100000 on the target (java.env beside zoo.cfg, read while it is stopped)
+    envs = [os.path.join(os.path.dirname(a.node_conf_path(i)), "java.env") for i in a.ids]
+    try:
+        for p in envs:
+            with open(p, "w") as f:
+                f.write('SERVER_JVMFLAGS="-Djute.maxbuffer=100000"\n')
+        refused("b", W.inv_ba, {}, ["has jute.maxbuffer 100000", "java.env", "holds a znode or txn of",
+                                    "start the target with -Djute.maxbuffer="])
+    finally:
+        for p in envs:
+            if os.path.exists(p):
+                os.unlink(p)
+
+    # (c) too little disk: the remote and the controller staging dirs on a 64 KB tmpfs
+    tiny = os.path.join(W.work, "tiny")
+    os.makedirs(tiny, exist_ok=True)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", tiny], capture_output=True, text=True)
+    if r.returncode != 0:
+        log("  SKIP (c) too little disk: mount -t tmpfs refused (%s)" % (r.stderr.strip() or r.returncode))
+    else:
+        try:
+            refused("c", W.inv_ba, {"zk_work_dir": os.path.join(tiny, "remote"),
+                                    "zk_controller_dir": os.path.join(tiny, "controller")},
+                    ["bytes free for " + os.path.join(tiny, "remote"), "set zk_work_dir elsewhere",
+                     "the controller has", "bytes free for " + os.path.join(tiny, "controller"),
+                     "set zk_controller_dir elsewhere"])
+            check(os.listdir(tiny) == [], "(c) nothing was written to the tiny file system")
+        finally:
+            subprocess.run(["umount", tiny], capture_output=True)
+    diffs = compare_source_target(btree, walk_ens(b), names=("B before", "B after"))
+    check(not diffs, "every znode of B unchanged: %s" % summarize_diffs(diffs))
+
+
 CASES = [("0", case_0), ("1", case_1), ("2", case_2), ("3", case_3), ("4", case_4), ("5", case_5),
-         ("6", case_6), ("7", case_7)]
+         ("6", case_6), ("7", case_7), ("8", case_8)]
 
 
 def main():
