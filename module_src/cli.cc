@@ -141,6 +141,18 @@ std::string DirName(const std::string& p) {
   return s == 0 ? "/" : p.substr(0, s);
 }
 
+// A snapshot file named on the command line, as the readers take it.
+DataFile SnapshotFileAt(const std::string& path, int64_t zxid, Compression comp) {
+  DataFile f;
+  f.path = path;
+  f.name = BaseName(path);
+  f.zxid = zxid;
+  f.compression = comp;
+  struct stat st;
+  f.size = ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  return f;
+}
+
 // Decides what PATH is: by name first, then by its first bytes.
 PathKind Classify(const std::string& path, Compression* comp, int64_t* zxid) {
   struct stat st;
@@ -369,13 +381,7 @@ int InspectOrCheck(const Args& a, bool check) {
     case PathKind::kUnknownFile:
       return Usage(path + " cannot be read");
     case PathKind::kSnapshot: {
-      DataFile f;
-      f.path = path;
-      f.name = BaseName(path);
-      f.zxid = zxid;
-      f.compression = comp;
-      struct stat st;
-      f.size = ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+      DataFile f = SnapshotFileAt(path, zxid, comp);
       SnapshotSummary s = ReadSnapshotFile(f, max_buffer, nullptr, progress);
       if (s.status.ok() && s.digest_check == SnapshotSummary::DigestCheck::kMismatch)
         s.status = Status::Mismatch("the stored tree digest does not match the nodes");
@@ -565,11 +571,7 @@ Status LoadAny(const std::string& path, int32_t max_buffer, const ProgressFn& pr
     case PathKind::kLog:
       return Status::Invalid(path + " is a log; diff compares snapshots or data dirs");
     case PathKind::kSnapshot: {
-      DataFile f;
-      f.path = path;
-      f.name = BaseName(path);
-      f.zxid = zxid;
-      f.compression = comp;
+      DataFile f = SnapshotFileAt(path, zxid, comp);
       SnapshotSummary s = ReadSnapshotFile(f, max_buffer, tree, progress);
       *what = "snapshot " + f.name;
       return s.status;

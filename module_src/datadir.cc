@@ -9,8 +9,8 @@
 #include <memory>
 #include <utility>
 
+#include "java_compat.h"
 #include "jute.h"
-#include "zoo_cfg.h"
 
 namespace zkm {
 namespace {
@@ -40,33 +40,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
     if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
     if (x != y) return false;
   }
-  return true;
-}
-
-// Java Long.parseLong(s, radix) for radix 10 or 16.
-bool ParseJavaLong(std::string_view s, int radix, int64_t* out) {
-  size_t i = 0;
-  bool neg = false;
-  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
-    neg = s[0] == '-';
-    i = 1;
-  }
-  if (i == s.size()) return false;
-  const uint64_t limit = neg ? (uint64_t{1} << 63) : static_cast<uint64_t>(INT64_MAX);
-  const auto r = static_cast<uint64_t>(radix);
-  uint64_t mag = 0;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    int d = -1;
-    if (c >= '0' && c <= '9') d = c - '0';
-    if (radix == 16 && c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    if (radix == 16 && c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    if (d < 0) return false;
-    auto ud = static_cast<uint64_t>(d);
-    if (mag > (limit - ud) / r) return false;
-    mag = mag * r + ud;
-  }
-  *out = neg ? static_cast<int64_t>(0 - mag) : static_cast<int64_t>(mag);
   return true;
 }
 

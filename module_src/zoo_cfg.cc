@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "byte_source.h"
+#include "java_compat.h"
 
 namespace zkm {
 namespace {
@@ -41,25 +42,10 @@ std::vector<std::string> JavaSplit(std::string_view s, char sep) {
   return out;
 }
 
-// Java Long.parseLong(s, 10) restricted to [lo, hi]: optional sign, ASCII digits.
-bool ParseJavaLong(std::string_view s, int64_t lo, int64_t hi, int64_t* out) {
-  size_t i = 0;
-  bool neg = false;
-  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
-    neg = s[0] == '-';
-    i = 1;
-  }
-  if (i == s.size()) return false;
-  uint64_t mag = 0;
-  const uint64_t limit = neg ? (uint64_t{1} << 63) : static_cast<uint64_t>(INT64_MAX);
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    auto d = static_cast<uint64_t>(s[i] - '0');
-    if (mag > (limit - d) / 10) return false;
-    mag = mag * 10 + d;
-  }
-  int64_t v = neg ? static_cast<int64_t>(0 - mag) : static_cast<int64_t>(mag);
-  if (v < lo || v > hi) return false;
+// Java Long.parseLong(s, 10) restricted to [lo, hi].
+bool ParseJavaLongIn(std::string_view s, int64_t lo, int64_t hi, int64_t* out) {
+  int64_t v = 0;
+  if (!ParseJavaLong(s, 10, &v) || v < lo || v > hi) return false;
   *out = v;
   return true;
 }
@@ -238,7 +224,7 @@ Result<std::vector<std::string>> HostAndPort(const std::string& s, const std::st
 
 Result<int> ParsePort(const std::string& v, const std::string& what, const std::string& loc) {
   int64_t port = 0;
-  if (!ParseJavaLong(v, INT32_MIN, INT32_MAX, &port))
+  if (!ParseJavaLongIn(v, INT32_MIN, INT32_MAX, &port))
     return Status::Invalid(loc + what + " '" + v + "' is not a number");
   if (port < 0 || port > 65535)
     return Status::Invalid(loc + what + " " + v + " is out of range (0-65535)");
@@ -256,7 +242,7 @@ Result<ServerEntry> ParseServer(const std::string& key, const std::string& value
   ServerEntry e;
   e.source = file;
   e.line = line;
-  if (!ParseJavaLong(std::string_view(key).substr(7), INT64_MIN, INT64_MAX, &e.id))
+  if (!ParseJavaLongIn(std::string_view(key).substr(7), INT64_MIN, INT64_MAX, &e.id))
     return Status::Invalid(loc + "the server id in '" + key + "' is not a number");
   std::vector<std::string> halves = JavaSplit(value, ';');
   if (halves.empty() || halves.size() > 2) return Status::Invalid(form);
@@ -427,7 +413,7 @@ Result<ZooCfg> ParseZooCfg(std::string_view text, const std::string& path,
     const std::string loc = Loc(path, line);
     auto int_value = [&](int* out) -> Status {
       int64_t n = 0;
-      if (!ParseJavaLong(v, INT32_MIN, INT32_MAX, &n))
+      if (!ParseJavaLongIn(v, INT32_MIN, INT32_MAX, &n))
         return Status::Invalid(loc + key + " '" + v + "' is not a number");
       *out = static_cast<int>(n);
       return Status::Ok();
@@ -455,7 +441,7 @@ Result<ZooCfg> ParseZooCfg(std::string_view text, const std::string& path,
       // A system property (zookeeper.snapCount) read with Integer.getInteger,
       // which silently falls back to the default on a bad value.
       int64_t n = 0;
-      if (ParseJavaLong(v, INT32_MIN, INT32_MAX, &n))
+      if (ParseJavaLongIn(v, INT32_MIN, INT32_MAX, &n))
         cfg.snap_count = n;
       else
         cfg.warnings.push_back(loc + "snapCount '" + v +
@@ -520,17 +506,6 @@ Result<ZooCfg> LoadZooCfg(const std::string& path) {
   auto text = ReadFromDisk(path);
   if (!text.ok()) return text.status();
   return ParseZooCfg(*text, path);
-}
-
-// java.io.File's normalisation: repeated slashes collapse, a trailing one goes.
-std::string NormaliseDir(const std::string& d) {
-  std::string out;
-  for (char c : d) {
-    if (c == '/' && !out.empty() && out.back() == '/') continue;
-    out.push_back(c);
-  }
-  if (out.size() > 1 && out.back() == '/') out.pop_back();
-  return out;
 }
 
 }  // namespace zkm

@@ -93,10 +93,6 @@ Result<ZooCfg> ParseZooCfg(std::string_view text, const std::string& path,
                            ConfigFileReader read_file = {});
 
 // Reads `path` (and its dynamic file) from disk and parses it.
-// java.io.File's normalisation of a directory path: repeated slashes collapse,
-// a trailing one goes (how ZooKeeper compares dataDir and dataLogDir).
-std::string NormaliseDir(const std::string& d);
-
 Result<ZooCfg> LoadZooCfg(const std::string& path);
 
 }  // namespace zkm

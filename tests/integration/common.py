@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -53,6 +54,43 @@ IGNORE_PATHS = ("/zookeeper/config",)
 
 def log(msg):
     print(msg, flush=True)
+
+
+class Failed(AssertionError):
+    """A check that did not hold (reported as the case's failure, without a traceback)."""
+
+
+def check(cond, msg, detail=None):
+    """Assert `cond`; print the one-line `msg` (plus `detail`, e.g. a tool's output, on failure)."""
+    if not cond:
+        raise Failed(msg if detail is None else "%s\n%s" % (msg, detail))
+    log("    ok: " + msg)
+
+
+def run_cases(cases, only, call, after_each=None):
+    """Runs [(num, title, fn)] (those in `only`, if given) through `call(fn)`.
+
+    Prints "== case N: title", then "PASS case N (s)" or "FAIL case N (s): why" per case,
+    goes on after a failure, and returns (passed, failed)."""
+    passed = failed = 0
+    for num, title, fn in cases:
+        if only and num not in only:
+            continue
+        log("== case %s: %s" % (num, title))
+        t0 = time.time()
+        try:
+            call(fn)
+        except Exception as e:  # noqa: BLE001 - report every failure and go on
+            failed += 1
+            detail = str(e) if isinstance(e, Failed) else traceback.format_exc()
+            log("FAIL case %s (%.1fs): %s" % (num, time.time() - t0, detail))
+        else:
+            passed += 1
+            log("PASS case %s (%.1fs)" % (num, time.time() - t0))
+        finally:
+            if after_each:
+                after_each()
+    return passed, failed
 
 
 def quiet_kazoo():

@@ -69,18 +69,11 @@ CONTROLLER_KEYS = {"changed", "failed", "_ansible_no_log", "_ansible_verbose_alw
                    "invocation"}
 
 
-class Failed(AssertionError):
-    pass
+from common import Failed, check  # noqa: E402,F401
 
 
 class Skipped(Exception):
     pass
-
-
-def check(cond, msg, detail=None):
-    if not cond:
-        raise Failed(msg if detail is None else "%s\n%s" % (msg, detail))
-    log("    ok: " + msg)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -27,7 +27,6 @@ import shutil
 import sys
 import tempfile
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -41,15 +40,7 @@ COMPRESSED = (("gz", 81, 82), ("snappy", 83, 84))
 SNAP_COUNT = 50
 
 
-class Failed(AssertionError):
-    pass
-
-
-def check(cond, msg, detail=None):
-    """Assert `cond`; print the one-line `msg` (plus `detail`, e.g. the CLI output, on failure)."""
-    if not cond:
-        raise Failed(msg if detail is None else "%s\n%s" % (msg, detail))
-    log("    ok: " + msg)
+from common import Failed, check  # noqa: E402,F401
 
 
 class Source(object):
@@ -462,24 +453,9 @@ def main():
         return 1
     work = tempfile.mkdtemp(prefix="zkm-it-consolidate-")
     log("work dir %s, zk_snapshot %s, ZooKeeper %s" % (work, common.ZK_SNAPSHOT, common.zkharness.zk_version()))
-    passed = failed = 0
     t_all = time.time()
-    for num, title, fn in CASES:
-        if only and num not in only:
-            continue
-        log("== case %s: %s" % (num, title))
-        t0 = time.time()
-        try:
-            fn(work)
-        except Exception as e:  # noqa: BLE001 - report every failure and go on
-            failed += 1
-            detail = str(e) if isinstance(e, Failed) else traceback.format_exc()
-            log("FAIL case %s (%.1fs): %s" % (num, time.time() - t0, detail))
-        else:
-            passed += 1
-            log("PASS case %s (%.1fs)" % (num, time.time() - t0))
-        finally:
-            common.zkharness._stop_all_live()
+    passed, failed = common.run_cases(CASES, only, lambda fn: fn(work),
+                                      after_each=common.zkharness._stop_all_live)
     log("total %.1fs" % (time.time() - t_all))
     if failed or args.keep_work:
         log("work dir kept: %s" % work)

@@ -32,7 +32,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -44,14 +43,7 @@ import zkharness  # noqa: E402
 SRC_IP, WL_IP, STANDALONE_IP, QUORUM_IP = 44, 45, 46, 47
 
 
-class Failed(AssertionError):
-    pass
-
-
-def check(cond, msg, detail=None):
-    if not cond:
-        raise Failed(msg if detail is None else "%s\n%s" % (msg, detail))
-    log("    ok: " + msg)
+from common import Failed, check  # noqa: E402,F401
 
 
 def module(work, args, timeout=120):
@@ -376,21 +368,7 @@ def main():
         return 1
     work = tempfile.mkdtemp(prefix="zkm-it-facts-verify-")
     log("work dir %s, zk_snapshot %s, ZooKeeper %s" % (work, common.ZK_SNAPSHOT, common.zkharness.zk_version()))
-    passed = failed = 0
-    for num, title, fn in CASES:
-        if only and num not in only:
-            continue
-        log("== case %s: %s" % (num, title))
-        t0 = time.time()
-        try:
-            fn(work)
-        except Exception as e:  # noqa: BLE001 - report every failure and go on
-            failed += 1
-            detail = str(e) if isinstance(e, Failed) else traceback.format_exc()
-            log("FAIL case %s (%.1fs): %s" % (num, time.time() - t0, detail))
-        else:
-            passed += 1
-            log("PASS case %s (%.1fs)" % (num, time.time() - t0))
+    passed, failed = common.run_cases(CASES, only, lambda fn: fn(work))
     common.zkharness._stop_all_live()
     if failed or args.keep_work:
         log("work dir kept: %s" % work)

@@ -176,3 +176,28 @@ TEST_F(Cli, FallbackToAnOlderSnapshotIsAProblemButUsable) {
   fs::remove_all(dir);
 }
 }  // namespace
+
+namespace {
+// The progress bar is drawn only when stderr is a terminal (script(1) gives it one).
+TEST_F(Cli, ProgressBarOnlyOnATerminal) {
+  std::string cmd = Bin() + " check " + kFixtures + "/standalone-plain/data";
+  std::string on_tty = "script -qec '" + cmd + "' /dev/null";
+  FILE* p = ::popen(on_tty.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  EXPECT_NE(out.find("100%"), std::string::npos) << out;
+  EXPECT_NE(out.find("[#####"), std::string::npos) << out;
+  CmdResult piped = Exec("check " + kFixtures + "/standalone-plain/data");
+  EXPECT_EQ(piped.out.find("100%"), std::string::npos) << piped.out;
+  std::string quiet = "script -qec '" + cmd + " --no-progress' /dev/null";
+  p = ::popen(quiet.c_str(), "r");
+  out.clear();
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  EXPECT_EQ(out.find("100%"), std::string::npos) << out;
+}
+}  // namespace
