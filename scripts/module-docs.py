@@ -6,7 +6,7 @@
 
 The sidecar (zk_snapshot.yml) is the source. ansible-core 2.14 renders it with
 `ansible-doc`, but `ansible-doc -l` and the sanity tests need a .py beside the binary
-(ANSIBLE-NOTES.md 1.5), and when both exist ansible-doc reads the .py first: the two
+(docs/ANSIBLE.md 1.5), and when both exist ansible-doc reads the .py first: the two
 must therefore say the same thing, which this script guarantees.
 """
 
@@ -23,7 +23,7 @@ HEADER = '''\
 # -*- coding: utf-8 -*-
 # Documentation only: the module is the compiled binary plugins/modules/zk_snapshot
 # (built by scripts/build.sh), which Ansible runs instead of this file because an
-# exact file name wins over name.* (ANSIBLE-NOTES.md 1.5). This stub exists for
+# exact file name wins over name.* (docs/ANSIBLE.md 1.5). This stub exists for
 # `ansible-doc -l` and the sanity tests of ansible-core 2.14.
 # GENERATED from zk_snapshot.yml by scripts/module-docs.py: edit the .yml, then run it.
 

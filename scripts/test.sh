@@ -24,7 +24,7 @@ else
 fi
 
 echo "== clang-format (module_src, tests/unit)"
-if clang-format --dry-run --Werror module_src/*.h module_src/*.cc tests/unit/*.cc; then
+if clang-format --dry-run --Werror $(git ls-files "module_src/*.h" "module_src/*.cc" "tests/unit/*.cc" "tests/unit/*.h"); then
   passed=$((passed + 1))
 else
   failed=$((failed + 1)); status=1

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Documentation only: the module is the compiled binary plugins/modules/zk_snapshot
 # (built by scripts/build.sh), which Ansible runs instead of this file because an
-# exact file name wins over name.* (ANSIBLE-NOTES.md 1.5). This stub exists for
+# exact file name wins over name.* (docs/ANSIBLE.md 1.5). This stub exists for
 # `ansible-doc -l` and the sanity tests of ansible-core 2.14.
 # GENERATED from zk_snapshot.yml by scripts/module-docs.py: edit the .yml, then run it.
 

@@ -9,7 +9,7 @@ Steps (every one done by Debian's ZooKeeper 3.8 through tests/lib/zkharness.py):
    about CHILDREN children ``cNNNN`` each, every child with DATA_MIN..DATA_MAX random bytes
    (a seeded PRNG, so the same parameters give the same tree);
 3. stop it and start it again: loading replays the whole log and then writes
-   ``snapshot.<lastZxid>`` holding every znode (ZK-FORMATS 8.4);
+   ``snapshot.<lastZxid>`` holding every znode (docs/FORMATS.md 8.4);
 4. make TAIL txns after that snapshot (setData, creates, deletes and a few multis) so that a
    consolidation has replay work, then stop the server;
 5. assemble ``<key>/datadir/version-2`` = that snapshot + the logs after it (the bulk-load log

@@ -242,7 +242,7 @@ def copy_files(src, dst):
 
 
 def needed_logs(logs, snap_zxid):
-    """ZK-FORMATS 8.2: the newest log named <= Z plus every later log (all logs if none <= Z)."""
+    """docs/FORMATS.md 8.2: the newest log named <= Z plus every later log (all logs if none <= Z)."""
     older = [l for l in logs if l[0] <= snap_zxid]
     start = older[-1][0] if older else -1
     return [l for l in logs if l[0] >= start]
@@ -517,7 +517,7 @@ def choose_source_node(ens):
 def fresh_server(base, snapshot_file, size=1, first_ip=61, jvm_flags=None, timeout=90, start=True):
     """A new Ensemble whose empty dataDir/version-2 on every node receives only `snapshot_file`.
 
-    No logs, no epoch files (ZK-FORMATS 13.2).  Started and waited for unless start=False; the
+    No logs, no epoch files (docs/FORMATS.md 13.2).  Started and waited for unless start=False; the
     caller stops it (use it in a ``with``).
     """
     flags = dict(COMMON_FLAGS)

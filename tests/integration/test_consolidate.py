@@ -14,7 +14,7 @@ Cases (see the README of the brief; each prints what it checked):
   5  a missing middle log: `check` and `consolidate` exit 1, mention the gap, write nothing.
   6  gz and snappy compressed standalone sources consolidate and load equal.
   7  every snapshot of every source node, with only the logs ZooKeeper needs for it (the set to ship,
-     ZK-FORMATS 8.2/13.1), passes check and consolidates to the case-1 tree (fuzzy snapshots included).
+     docs/FORMATS.md 8.2/13.1), passes check and consolidates to the case-1 tree (fuzzy snapshots included).
 
 Servers use 127.0.0.51-53 (source), .61-.63 (fresh standalone), .71-.73 (3-node target),
 .81-.84 (compressed). The work dir is under /tmp and removed unless a case failed or --keep-work.
@@ -388,7 +388,7 @@ def case6(work):
 
 
 def case7(work):
-    """Every snapshot of every source node, shipped with only the logs it needs (ZK-FORMATS 8.2, 13.1),
+    """Every snapshot of every source node, shipped with only the logs it needs (docs/FORMATS.md 8.2, 13.1),
     is what ZooKeeper would load: check must pass and consolidate must give the case-1 tree."""
     need_source()
     ens = SRC.ens

@@ -443,7 +443,7 @@ class Ensemble(object):
         return self.srvr(i)["zxid"]
 
     def node_count(self, i):
-        """srvr 'Node count' of node i (number of znodes + 1, see ZK-FORMATS 8.4)."""
+        """srvr 'Node count' of node i (number of znodes + 1, see docs/FORMATS.md 8.4)."""
         return self.srvr(i)["node_count"]
 
     def wait_serving(self, timeout=60.0, nodes=None):
@@ -537,7 +537,7 @@ def walk(client, root="/", include_quota_stats=False):
     nodes (the server hides their on-disk encodings 0x8000000000000000 and 0xFF<<56|ttl).
     ``data`` is None for a znode stored with null data, b"" for empty data.
     Quota usage nodes (``/zookeeper/quota/.../zookeeper_stats``) are skipped unless
-    include_quota_stats: ZooKeeper recomputes them locally on every load (ZK-FORMATS 4.9).
+    include_quota_stats: ZooKeeper recomputes them locally on every load (docs/FORMATS.md 4.9).
     The client needs read (and READ_ACL) rights everywhere: use Ensemble.client(superuser=True).
     Nodes that vanish during the walk (e.g. ephemerals) are skipped.
     """

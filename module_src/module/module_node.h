@@ -1,0 +1,51 @@
+// What the bundle, place and rollback states share: the node they act on (its
+// zoo.cfg, myid and client endpoint), the "is it stopped?" guard, and the small
+// JSON summaries of a manifest and of a version-2 dir used in results and diffs.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "module/module.h"
+#include "node/manifest.h"
+#include "node/zoo_cfg.h"
+
+namespace zkm {
+
+struct NodeContext {
+  std::string config_path;
+  ZooCfg cfg;
+  int64_t myid = -1;     // -1: no readable dataDir/myid
+  std::string endpoint;  // client host:port ("" if none)
+  std::string snap_dir() const { return cfg.data_dir + "/version-2"; }
+  std::string log_dir() const { return cfg.data_log_dir + "/version-2"; }
+  bool split() const { return snap_dir() != log_dir(); }
+};
+
+// dataDir/myid, if readable.
+std::optional<int64_t> ReadMyid(const std::string& data_dir);
+
+// zoo.cfg from `config`, or the first of the usual places (FindZooCfg);
+// kNotFound names where it looked.
+Result<NodeContext> LoadNode(const std::string& config);
+
+// True when something accepts a TCP connection on the node's client endpoint
+// within `timeout_s` (a connect only; nothing is sent).
+bool ClientPortAnswers(const std::string& endpoint, int64_t timeout_s);
+
+// The stopped-node guard. Running and !allow -> kInvalidArgument with the
+// sentence for msg; running and allow -> ok, with `warning` filled.
+Status RequireStopped(const NodeContext& node, int64_t timeout_s, bool allow,
+                      const std::string& state, std::string* warning);
+
+// {mode, files:[names], snapshot_zxid(_hex), last_zxid(_hex), znodes, ...}.
+rapidjson::Value ManifestSummary(const Manifest& m, rapidjson::Document::AllocatorType& a);
+// Sorted names of the snapshot.*/log.* files and other entries of a dir ([] if absent).
+rapidjson::Value DirSummary(const std::string& dir, rapidjson::Document::AllocatorType& a);
+
+}  // namespace zkm
