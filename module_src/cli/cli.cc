@@ -17,6 +17,7 @@
 #include "node/analysis.h"
 #include "node/consolidate.h"
 #include "node/zoo_cfg.h"
+#include "plan/plan.h"
 #include "report/json_report.h"
 #include "tree/tree_diff.h"
 
@@ -35,6 +36,8 @@ const char* kUsage =
     "                         snapshot.<last zxid> in DIR that needs no logs\n"
     "  diff A B               compare two snapshots or data dirs node by node\n"
     "  probe HOST:PORT        ask a server `srvr` (four-letter word): mode, zxid, znodes\n"
+    "  plan --facts FILE      the migration plan from the facts of every node: FILE is\n"
+    "                         {\"source\": {host: facts}, \"target\": {host: facts}}\n"
     "  version                print the version\n"
     "\n"
     "options (before or after the paths):\n"
@@ -58,8 +61,9 @@ struct Args {
   std::set<std::string> flags;              // --name
 };
 
-const std::set<std::string> kValueOptions = {"--config", "--data-dir",   "--log-dir", "--out",
-                                             "--format", "--max-buffer", "--limit",   "--timeout"};
+const std::set<std::string> kValueOptions = {"--config", "--data-dir", "--log-dir",
+                                             "--out",    "--format",   "--max-buffer",
+                                             "--limit",  "--timeout",  "--facts"};
 const std::set<std::string> kFlagOptions = {"--json", "--drop-sessions", "--keep-orphans",
                                             "--no-progress", "--help"};
 
@@ -694,6 +698,35 @@ int Probe(const Args& a) {
   return ok ? kExitOk : kExitProblems;
 }
 
+// plan: the decisions of the preflight from a file of every node's facts.
+int PlanVerb(const Args& a) {
+  if (!a.positional.empty()) return Usage("plan takes no positional arguments");
+  std::string path = OptionOr(a, "--facts", "");
+  if (path.empty()) return Usage("plan needs --facts FILE");
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return Usage("--facts " + path + " cannot be read");
+  std::string text;
+  char buf[65536];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+  std::fclose(f);
+  rapidjson::Document in;
+  in.Parse(text.c_str(), text.size());
+  if (in.HasParseError() || !in.IsObject())
+    return Usage("--facts " + path + " is not a JSON object of source and target facts");
+  Plan p = BuildPlan(in);
+  if (a.flags.count("--json")) {
+    rapidjson::Document doc(rapidjson::kObjectType);
+    auto& al = doc.GetAllocator();
+    doc.AddMember("command", "plan", al);
+    rapidjson::Value v = PlanToJson(p, al);
+    for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) doc.AddMember(m->name, m->value, al);
+    Emit(doc);
+  } else {
+    std::cout << PlanText(p) << "\n";
+  }
+  return p.ok() ? kExitOk : kExitProblems;
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -715,6 +748,7 @@ int RunCli(int argc, char** argv) {
     if (a.command == "consolidate") return Consolidate(a);
     if (a.command == "diff") return Diff(a);
     if (a.command == "probe") return Probe(a);
+    if (a.command == "plan") return PlanVerb(a);
   } catch (const std::exception& e) {
     std::cerr << "zk_snapshot: internal error: " << e.what() << "\n";
     return kExitProblems;

@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 
+#include "base/json.h"
 #include "format/byte_source.h"
 #include "report/json_report.h"
 
@@ -61,7 +62,7 @@ std::string ModuleResult::Render(bool include_diff) {
 
 namespace {
 
-enum class Type { kStr, kPath, kBool, kInt, kList };
+enum class Type { kStr, kPath, kBool, kInt, kList, kDict };
 
 struct Option {
   const char* name;
@@ -70,9 +71,11 @@ struct Option {
   std::function<void(ModuleParams*, const std::string&, bool, int64_t)> set;
   // kList options: called with the parsed items instead of `set`.
   std::function<void(ModuleParams*, std::vector<std::string>)> set_list = {};
+  // kDict options: called with the compact JSON text of the object.
+  std::function<void(ModuleParams*, std::string)> set_dict = {};
 };
 
-const std::vector<std::string> kStates = {"facts", "bundle", "place", "verify", "rollback"};
+const std::vector<std::string> kStates = {"facts", "bundle", "place", "verify", "rollback", "plan"};
 
 const std::vector<Option>& Spec() {
   static const std::vector<Option> spec = {
@@ -143,13 +146,29 @@ const std::vector<Option>& Spec() {
        Type::kInt,
        {},
        [](ModuleParams* p, const std::string&, bool, int64_t i) { p->max_buffer = i; }},
+      {"facts",
+       Type::kDict,
+       {},
+       nullptr,
+       nullptr,
+       [](ModuleParams* p, std::string json) { p->facts_json = std::move(json); }},
+      {"source_hosts",
+       Type::kList,
+       {},
+       nullptr,
+       [](ModuleParams* p, std::vector<std::string> v) { p->source_hosts = std::move(v); }},
+      {"target_hosts",
+       Type::kList,
+       {},
+       nullptr,
+       [](ModuleParams* p, std::vector<std::string> v) { p->target_hosts = std::move(v); }},
   };
   return spec;
 }
 
 // Options each state requires.
-const std::map<std::string, std::vector<const char*>> kRequired = {{"bundle", {"dest"}},
-                                                                   {"place", {"src"}}};
+const std::map<std::string, std::vector<const char*>> kRequired = {
+    {"bundle", {"dest"}}, {"place", {"src"}}, {"plan", {"facts", "source_hosts", "target_hosts"}}};
 
 std::string TypeName(Type t) {
   switch (t) {
@@ -163,6 +182,8 @@ std::string TypeName(Type t) {
       return "an integer";
     case Type::kList:
       return "a list of strings";
+    case Type::kDict:
+      return "a dict";
   }
   return "a value";
 }
@@ -274,6 +295,10 @@ Status ParseModuleParams(const Value& args, ModuleParams* out) {
         opt->set_list(out, std::move(items));
         continue;
       }
+      case Type::kDict:
+        if (!v.IsObject()) return Status::Invalid(bad);
+        opt->set_dict(out, Serialize(v, false));
+        continue;
       case Type::kInt:
         if (v.IsInt64()) {
           i = v.GetInt64();
@@ -353,6 +378,8 @@ int RunModule(const std::string& args_path) {
         RunVerify(p, &result);
       else if (p.state == "rollback")
         RunRollback(p, &result);
+      else if (p.state == "plan")
+        RunPlan(p, &result);
     }
   } catch (const std::exception& e) {
     result.changed = false;

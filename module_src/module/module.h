@@ -36,6 +36,11 @@ struct ModuleParams {
   std::string client;          // facts/verify: host:port override for the client endpoint
   int64_t timeout = 5;         // seconds for each network call
   int64_t max_buffer = 0;  // bytes; 0: jute.maxbuffer from the node's settings, else the default
+  // plan: host -> that host's `state: facts` result (compact JSON text of the
+  // dict option), and which hosts are the source and the target.
+  std::string facts_json;
+  std::vector<std::string> source_hosts;
+  std::vector<std::string> target_hosts;
   // From Ansible.
   bool check_mode = false;
   bool diff = false;
@@ -92,5 +97,6 @@ void RunBundle(const ModuleParams& p, ModuleResult* r);
 void RunPlace(const ModuleParams& p, ModuleResult* r);
 void RunVerify(const ModuleParams& p, ModuleResult* r);
 void RunRollback(const ModuleParams& p, ModuleResult* r);
+void RunPlan(const ModuleParams& p, ModuleResult* r);
 
 }  // namespace zkm

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -223,6 +224,29 @@ void DiskFacts(const ZooCfg& cfg, int32_t max_buffer, Value& node, JsonAlloc& a)
   disk.AddMember("log_count", Value(uint64_t(s.logs.size())), a);
   disk.AddMember("log_bytes", Value(s.log_bytes), a);
   disk.AddMember("logs_replayed", Value(uint64_t(rep.logs.size())), a);
+  // Figures of the tree for the plan: the heap it needs and the bytes the
+  // bundle really holds (valid bytes of the replayed logs, not file sizes).
+  uint64_t valid_log_bytes = 0;
+  for (const LogUse& l : rep.logs) valid_log_bytes += l.summary.end_offset;
+  disk.AddMember("valid_log_bytes", Value(valid_log_bytes), a);
+  Value tf(rapidjson::kObjectType);
+  if (consistent) {
+    uint64_t path_bytes = 0, largest = 0, ephemerals = 0;
+    tree.ForEach([&](const Node& n) {
+      path_bytes += n.path.size();
+      if (n.data_len > 0) largest = std::max<uint64_t>(largest, uint64_t(n.data_len));
+      if (n.stat.ephemeral_owner != 0) ++ephemerals;
+    });
+    tf.AddMember("znodes", Value(uint64_t(tree.size())), a);
+    tf.AddMember("path_bytes", Value(path_bytes), a);
+    tf.AddMember("data_bytes", Value(tree.data_bytes()), a);
+    tf.AddMember("acl_entries", Value(uint64_t(tree.acls().size())), a);
+    tf.AddMember("sessions", Value(uint64_t(tree.sessions().size())), a);
+    tf.AddMember("ephemerals", Value(ephemerals), a);
+    tf.AddMember("largest_data_bytes", Value(largest), a);
+  }
+  if (!consistent) tf.SetNull();
+  disk.AddMember("tree", tf, a);
   std::vector<std::string> warnings = s.warnings;
   warnings.insert(warnings.end(), rep.warnings.begin(), rep.warnings.end());
   Value w(rapidjson::kArrayType);

@@ -1,0 +1,53 @@
+// state: plan. The preflight's decisions, taken in plan/plan.h from the facts
+// every node returned (`facts`: host -> that host's `state: facts` result).
+#include <rapidjson/document.h>
+
+#include <set>
+
+#include "base/json.h"
+#include "module/module.h"
+#include "plan/plan.h"
+
+namespace zkm {
+
+void RunPlan(const ModuleParams& p, ModuleResult* r) {
+  r->changed = false;
+  rapidjson::Document facts;
+  facts.Parse(p.facts_json.c_str(), p.facts_json.size());
+  if (facts.HasParseError() || !facts.IsObject()) {
+    r->Fail("option facts must be a dict of host -> facts result");
+    return;
+  }
+  std::set<std::string> named;
+  for (const std::vector<std::string>* l : {&p.source_hosts, &p.target_hosts})
+    for (const std::string& h : *l) named.insert(h);
+  rapidjson::Document in(rapidjson::kObjectType);
+  auto& a = in.GetAllocator();
+  rapidjson::Value src(rapidjson::kObjectType), dst(rapidjson::kObjectType);
+  for (const auto& [list, side] :
+       {std::make_pair(&p.source_hosts, &src), std::make_pair(&p.target_hosts, &dst)}) {
+    for (const std::string& h : *list) {
+      auto it = facts.FindMember(h.c_str());
+      rapidjson::Value entry(rapidjson::kObjectType);
+      if (it == facts.MemberEnd()) {
+        entry.AddMember("failed", true, a);
+        entry.AddMember("msg", Str("no facts were gathered on it", a), a);
+      } else {
+        entry.CopyFrom(it->value, a);
+      }
+      side->AddMember(Str(h, a), entry, a);
+    }
+  }
+  in.AddMember("source", src, a);
+  in.AddMember("target", dst, a);
+  if (auto m = facts.FindMember("controller_free_bytes");
+      m != facts.MemberEnd() && !named.count("controller_free_bytes"))
+    in.AddMember("controller_free_bytes", rapidjson::Value(m->value, a), a);
+  in.AddMember("bundle_mode", Str(p.mode, a), a);
+  Plan plan = BuildPlan(in);
+  r->Set("plan", PlanToJson(plan, r->alloc()));
+  r->warnings.insert(r->warnings.end(), plan.warnings.begin(), plan.warnings.end());
+  r->msg = PlanText(plan);
+}
+
+}  // namespace zkm
