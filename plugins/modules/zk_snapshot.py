@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
-# Documentation only: the module is the compiled binary plugins/modules/zk_snapshot
-# (built by scripts/build.sh), which Ansible runs instead of this file because an
-# exact file name wins over name.* (docs/ANSIBLE.md 1.5). This stub exists for
-# `ansible-doc -l` and the sanity tests of ansible-core 2.14.
+# Documentation only: the module is the compiled binary plugins/bin/zk_snapshot
+# (built by scripts/build.sh), which the action plugin plugins/action/zk_snapshot.py
+# runs in place of this file (docs/ANSIBLE.md 1.5). This stub is what ansible-doc,
+# `ansible-doc -l` and the sanity tests read.
 # GENERATED from zk_snapshot.yml by scripts/module-docs.py: edit the .yml, then run it.
 
 from __future__ import absolute_import, division, print_function
