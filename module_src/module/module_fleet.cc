@@ -127,7 +127,14 @@ void RunFleet(const ModuleParams& p, ModuleResult* r) {
     return r->Fail(msg);
   }
   r->msg = std::to_string(fleet.pairs.size()) + " pair(s) in the run";
-  if (refused) r->msg += ", " + std::to_string(refused) + " refused by the inventory checks";
+  if (refused) {
+    r->msg += ", " + std::to_string(refused) + " refused by the inventory checks";
+    for (const FleetPair& fp : fleet.pairs)
+      if (!fp.ok()) {
+        r->msg += " (first: " + fp.problems.front() + ")";
+        break;
+      }
+  }
 }
 
 }  // namespace zkm

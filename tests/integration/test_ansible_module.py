@@ -608,6 +608,18 @@ def _fleet_and_report():
                          json.dumps({"report_file": report, "run_id": "r2"})], W.work)
     check(noinv.rc != 0 and "give one with -i" in noinv.out + noinv.err,
           "without -i: one sentence naming -i", noinv.describe())
+    # playbooks/migrate.yml checks the inventory first, before any node is touched
+    mig = os.path.join(REPO, "playbooks", "migrate.yml")
+    run = run_ansible(["ansible-playbook", mig], W.work)
+    check(run.rc != 0 and "give one with -i" in run.out and run.out.count("PLAY [") == 1,
+          "migrate.yml without -i: refused by its first play, naming -i", run.describe())
+    inv2 = os.path.join(d, "typo.ini")
+    with open(inv2, "w") as f:
+        f.write("[zk_source]\ns1 zk_confg=/etc/zookeeper/conf/zoo.cfg\n[zk_target]\nt1\n"
+                "[all:vars]\nansible_connection=local\n")
+    run = run_ansible(["ansible-playbook", "-i", inv2, mig], W.work)
+    check(run.rc != 0 and "did you mean zk_config?" in run.out and run.out.count("PLAY [") == 1,
+          "migrate.yml with a typo'd host variable: refused before any node is touched", run.describe())
 
 
 # -- bad arguments (no server needed; ad-hoc k=v strings) -------------------------------------------
