@@ -61,7 +61,7 @@ std::string ModuleResult::Render(bool include_diff) {
 
 namespace {
 
-enum class Type { kStr, kPath, kBool, kInt, kList };
+enum class Type { kStr, kPath, kBool, kInt, kList, kDict };
 
 struct Option {
   const char* name;
@@ -70,9 +70,12 @@ struct Option {
   std::function<void(ModuleParams*, const std::string&, bool, int64_t)> set;
   // kList options: called with the parsed items instead of `set`.
   std::function<void(ModuleParams*, std::vector<std::string>)> set_list = {};
+  // kDict options: called with a copy of the object instead of `set`.
+  std::function<void(ModuleParams*, std::shared_ptr<const rapidjson::Document>)> set_dict = {};
 };
 
-const std::vector<std::string> kStates = {"facts", "bundle", "place", "verify", "rollback"};
+const std::vector<std::string> kStates = {"facts",    "bundle", "place", "verify",
+                                          "rollback", "fleet",  "report"};
 
 const std::vector<Option>& Spec() {
   static const std::vector<Option> spec = {
@@ -143,13 +146,36 @@ const std::vector<Option>& Spec() {
        Type::kInt,
        {},
        [](ModuleParams* p, const std::string&, bool, int64_t i) { p->max_buffer = i; }},
+      {"inventory",
+       Type::kDict,
+       {},
+       nullptr,
+       {},
+       [](ModuleParams* p, std::shared_ptr<const rapidjson::Document> d) {
+         p->inventory = std::move(d);
+       }},
+      {"report_file",
+       Type::kPath,
+       {},
+       [](ModuleParams* p, const std::string& s, bool, int64_t) { p->report_file = s; }},
+      {"record",
+       Type::kDict,
+       {},
+       nullptr,
+       {},
+       [](ModuleParams* p, std::shared_ptr<const rapidjson::Document> d) {
+         p->record = std::move(d);
+       }},
   };
   return spec;
 }
 
 // Options each state requires.
-const std::map<std::string, std::vector<const char*>> kRequired = {{"bundle", {"dest"}},
-                                                                   {"place", {"src"}}};
+const std::map<std::string, std::vector<const char*>> kRequired = {
+    {"bundle", {"dest"}},
+    {"place", {"src"}},
+    {"fleet", {"inventory"}},
+    {"report", {"report_file", "record"}}};
 
 std::string TypeName(Type t) {
   switch (t) {
@@ -163,6 +189,8 @@ std::string TypeName(Type t) {
       return "an integer";
     case Type::kList:
       return "a list of strings";
+    case Type::kDict:
+      return "a dictionary";
   }
   return "a value";
 }
@@ -274,6 +302,18 @@ Status ParseModuleParams(const Value& args, ModuleParams* out) {
         opt->set_list(out, std::move(items));
         continue;
       }
+      case Type::kDict: {
+        // A YAML mapping, or its JSON text (what `-a k=v` and some templating give).
+        auto d = std::make_shared<rapidjson::Document>();
+        if (v.IsObject()) {
+          d->CopyFrom(v, d->GetAllocator());
+        } else if (!v.IsString() || d->Parse(v.GetString(), v.GetStringLength()).HasParseError() ||
+                   !d->IsObject()) {
+          return Status::Invalid(bad);
+        }
+        opt->set_dict(out, std::move(d));
+        continue;
+      }
       case Type::kInt:
         if (v.IsInt64()) {
           i = v.GetInt64();
@@ -352,6 +392,10 @@ int RunModule(const std::string& args_path) {
         RunVerify(p, &result);
       else if (p.state == "rollback")
         RunRollback(p, &result);
+      else if (p.state == "fleet")
+        RunFleet(p, &result);
+      else if (p.state == "report")
+        RunReport(p, &result);
     }
   } catch (const std::exception& e) {
     result.changed = false;

@@ -8,6 +8,7 @@
 #include <rapidjson/document.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,12 @@ struct ModuleParams {
   std::string client;          // facts/verify: host:port override for the client endpoint
   int64_t timeout = 5;         // seconds for each network call
   int64_t max_buffer = 0;  // bytes; 0: jute.maxbuffer from the node's settings, else the default
+  // fleet: the inventory as the playbook sees it ({groups, host_variables, zk_migrations,
+  // zk_source_group, zk_target_group}); null when not given.
+  std::shared_ptr<const rapidjson::Document> inventory;
+  // report: the run file and the record of one pair (see report/run_report.h).
+  std::string report_file;
+  std::shared_ptr<const rapidjson::Document> record;
   // From Ansible.
   bool check_mode = false;
   bool diff = false;
@@ -92,5 +99,7 @@ void RunBundle(const ModuleParams& p, ModuleResult* r);
 void RunPlace(const ModuleParams& p, ModuleResult* r);
 void RunVerify(const ModuleParams& p, ModuleResult* r);
 void RunRollback(const ModuleParams& p, ModuleResult* r);
+void RunFleet(const ModuleParams& p, ModuleResult* r);
+void RunReport(const ModuleParams& p, ModuleResult* r);
 
 }  // namespace zkm
