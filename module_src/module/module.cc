@@ -1,6 +1,5 @@
 #include "module/module.h"
 
-#include <rapidjson/error/en.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "base/json.h"
 #include "format/byte_source.h"
 #include "report/json_report.h"
 
@@ -375,9 +375,8 @@ int RunModule(const std::string& args_path) {
     ModuleParams p;
     if (!st.ok()) {
       result.Fail("cannot read the module arguments file: " + st.ToString());
-    } else if (args.Parse(text.c_str()).HasParseError()) {
-      result.Fail(std::string("the module arguments are not valid JSON: ") +
-                  rapidjson::GetParseError_En(args.GetParseError()));
+    } else if (Status js = ParseJson(text, "the module arguments", &args); !js.ok()) {
+      result.Fail(js.message());
     } else if (Status ps = ParseModuleParams(args, &p); !ps.ok()) {
       result.Fail(ps.message());
     } else {
