@@ -307,7 +307,9 @@ Status ParseModuleParams(const Value& args, ModuleParams* out) {
         auto d = std::make_shared<rapidjson::Document>();
         if (v.IsObject()) {
           d->CopyFrom(v, d->GetAllocator());
-        } else if (!v.IsString() || d->Parse(v.GetString(), v.GetStringLength()).HasParseError() ||
+        } else if (!v.IsString() ||
+                   !ParseJson(std::string_view(v.GetString(), v.GetStringLength()), key, d.get())
+                        .ok() ||
                    !d->IsObject()) {
           return Status::Invalid(bad);
         }

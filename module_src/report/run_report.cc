@@ -495,7 +495,7 @@ Status AppendPairRecord(const RunReportFiles& files, const Value& record,
     std::string one = text.substr(at, nl - at);
     at = nl + 1;
     rapidjson::Document d;
-    if (one.empty() || d.Parse(one.c_str()).HasParseError() || !d.IsObject()) continue;
+    if (one.empty() || !ParseJson(one, "a run file record", &d).ok() || !d.IsObject()) continue;
     docs.push_back(std::move(d));
   }
   std::vector<const Value*> all;
