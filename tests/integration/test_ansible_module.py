@@ -67,7 +67,7 @@ PLAY_TIMEOUT = 300
 SEEN_KEYS = {}
 #: keys the controller adds or keeps for itself (not the module's return values)
 CONTROLLER_KEYS = {"changed", "failed", "_ansible_no_log", "_ansible_verbose_always", "_ansible_verbose_override",
-                   "invocation", "results", "msg_loop"}
+                   "invocation", "results", "msg_loop", "failed_when_result"}
 
 
 from common import Failed, check  # noqa: E402,F401
