@@ -4,10 +4,9 @@
     scripts/module-docs.py           # regenerate the stub
     scripts/module-docs.py --check   # exit 1 if the stub does not match the sidecar
 
-The sidecar (zk_snapshot.yml) is the source. ansible-core 2.14 renders it with
-`ansible-doc`, but `ansible-doc -l` and the sanity tests need a .py beside the binary
-(docs/ANSIBLE.md 1.5), and when both exist ansible-doc reads the .py first: the two
-must therefore say the same thing, which this script guarantees.
+The sidecar (zk_snapshot.yml) is the source. `ansible-doc`, `ansible-doc -l` and the
+sanity tests read the .py (docs/ANSIBLE.md 1.5), and when both exist ansible-doc reads
+the .py first: the two must therefore say the same thing, which this script guarantees.
 """
 
 import os
@@ -21,10 +20,10 @@ STUB = os.path.join(REPO, "plugins", "modules", "zk_snapshot.py")
 
 HEADER = '''\
 # -*- coding: utf-8 -*-
-# Documentation only: the module is the compiled binary plugins/modules/zk_snapshot
-# (built by scripts/build.sh), which Ansible runs instead of this file because an
-# exact file name wins over name.* (docs/ANSIBLE.md 1.5). This stub exists for
-# `ansible-doc -l` and the sanity tests of ansible-core 2.14.
+# Documentation only: the module is the compiled binary plugins/bin/zk_snapshot
+# (built by scripts/build.sh), which the action plugin plugins/action/zk_snapshot.py
+# runs in place of this file (docs/ANSIBLE.md 1.5). This stub is what ansible-doc,
+# `ansible-doc -l` and the sanity tests read.
 # GENERATED from zk_snapshot.yml by scripts/module-docs.py: edit the .yml, then run it.
 
 from __future__ import absolute_import, division, print_function

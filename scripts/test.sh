@@ -30,8 +30,14 @@ else
   failed=$((failed + 1)); status=1
 fi
 
+echo "== fleet variables (tests/arch/check_vars.py)"
+if /usr/bin/python3 tests/arch/check_vars.py; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+
 echo "== layers (tests/arch/check_layers.py)"
 if /usr/bin/python3 tests/arch/check_layers.py; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+
+echo "== doc citations (tests/arch/check_doc_refs.py)"
+if /usr/bin/python3 tests/arch/check_doc_refs.py; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 
 echo "== ansible-lint (roles and playbooks)"
 if ansible-lint --offline -q roles playbooks; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi

@@ -1,5 +1,6 @@
 #include "base/json.h"
 
+#include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -18,7 +19,42 @@ size_t Utf8Len(const std::string& s, size_t i) {
     if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
   return n;
 }
+// Offset of the first '{' or '[' (outside strings) that opens level max+1, or -1.
+// Brackets inside strings do not count; a malformed text is left to the parser.
+int64_t TooDeepAt(std::string_view text, size_t max_depth) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;  // the escaped character cannot end the string
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > max_depth) return static_cast<int64_t>(i);
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return -1;
+}
 }  // namespace
+
+Status ParseJson(std::string_view text, const std::string& what, rapidjson::Document* doc,
+                 size_t max_depth) {
+  if (int64_t at = TooDeepAt(text, max_depth); at >= 0)
+    return Status::Invalid("nesting in " + what + " goes deeper than " + std::to_string(max_depth) +
+                           " levels (at byte " + std::to_string(at) + ")");
+  doc->Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  if (doc->HasParseError())
+    return Status::Invalid(
+        what + " is not valid JSON: " + rapidjson::GetParseError_En(doc->GetParseError()) +
+        " (at byte " + std::to_string(doc->GetErrorOffset()) + ")");
+  return Status::Ok();
+}
 
 std::string ValidUtf8(const std::string& s) {
   std::string out;

@@ -3,9 +3,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <set>
@@ -507,7 +509,9 @@ int Consolidate(const Args& a) {
   if (!cfg.empty() && !log_dir.empty())
     return Usage("--log-dir goes with --data-dir, not --config");
   if (out.empty()) return Usage("consolidate needs --out DIR");
-  if (!IsDir(out)) return Usage("--out " + out + " is not an existing directory");
+  struct stat out_st;
+  bool out_missing = ::stat(out.c_str(), &out_st) != 0 && errno == ENOENT;
+  if (!out_missing && !IsDir(out)) return Usage("--out " + out + " is not a directory");
   ConsolidateOptions co;
   std::string fmt = get("--format");
   if (fmt.empty() || fmt == "3.6" || fmt == "3.7" || fmt == "3.8") {
@@ -535,6 +539,11 @@ int Consolidate(const Args& a) {
     co.source.log_dir = log_dir.empty() ? data_dir : log_dir;
   }
   co.out_dir = out;
+  if (out_missing) {  // as `mkdir -p` would, once every other argument is known to be good
+    std::error_code ec;
+    std::filesystem::create_directories(out, ec);
+    if (ec) return Usage("cannot create --out " + out + ": " + ec.message());
+  }
   co.drop_sessions = a.flags.count("--drop-sessions");
   co.keep_orphans = a.flags.count("--keep-orphans");
   co.source.progress = MakeProgress(!a.flags.count("--no-progress"));

@@ -1,6 +1,5 @@
 #include "module/module.h"
 
-#include <rapidjson/error/en.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -71,11 +70,12 @@ struct Option {
   std::function<void(ModuleParams*, const std::string&, bool, int64_t)> set;
   // kList options: called with the parsed items instead of `set`.
   std::function<void(ModuleParams*, std::vector<std::string>)> set_list = {};
-  // kDict options: called with the compact JSON text of the object.
-  std::function<void(ModuleParams*, std::string)> set_dict = {};
+  // kDict options: called with a copy of the object instead of `set`.
+  std::function<void(ModuleParams*, std::shared_ptr<const rapidjson::Document>)> set_dict = {};
 };
 
-const std::vector<std::string> kStates = {"facts", "bundle", "place", "verify", "rollback", "plan"};
+const std::vector<std::string> kStates = {"facts",    "bundle", "place",  "verify",
+                                          "rollback", "fleet",  "report", "plan"};
 
 const std::vector<Option>& Spec() {
   static const std::vector<Option> spec = {
@@ -146,12 +146,34 @@ const std::vector<Option>& Spec() {
        Type::kInt,
        {},
        [](ModuleParams* p, const std::string&, bool, int64_t i) { p->max_buffer = i; }},
+      {"inventory",
+       Type::kDict,
+       {},
+       nullptr,
+       {},
+       [](ModuleParams* p, std::shared_ptr<const rapidjson::Document> d) {
+         p->inventory = std::move(d);
+       }},
+      {"report_file",
+       Type::kPath,
+       {},
+       [](ModuleParams* p, const std::string& s, bool, int64_t) { p->report_file = s; }},
+      {"record",
+       Type::kDict,
+       {},
+       nullptr,
+       {},
+       [](ModuleParams* p, std::shared_ptr<const rapidjson::Document> d) {
+         p->record = std::move(d);
+       }},
       {"facts",
        Type::kDict,
        {},
        nullptr,
-       nullptr,
-       [](ModuleParams* p, std::string json) { p->facts_json = std::move(json); }},
+       {},
+       [](ModuleParams* p, std::shared_ptr<const rapidjson::Document> d) {
+         p->facts = std::move(d);
+       }},
       {"source_hosts",
        Type::kList,
        {},
@@ -168,7 +190,11 @@ const std::vector<Option>& Spec() {
 
 // Options each state requires.
 const std::map<std::string, std::vector<const char*>> kRequired = {
-    {"bundle", {"dest"}}, {"place", {"src"}}, {"plan", {"facts", "source_hosts", "target_hosts"}}};
+    {"bundle", {"dest"}},
+    {"place", {"src"}},
+    {"fleet", {"inventory"}},
+    {"report", {"report_file", "record"}},
+    {"plan", {"facts", "source_hosts", "target_hosts"}}};
 
 std::string TypeName(Type t) {
   switch (t) {
@@ -183,7 +209,7 @@ std::string TypeName(Type t) {
     case Type::kList:
       return "a list of strings";
     case Type::kDict:
-      return "a dict";
+      return "a dictionary";
   }
   return "a value";
 }
@@ -295,10 +321,20 @@ Status ParseModuleParams(const Value& args, ModuleParams* out) {
         opt->set_list(out, std::move(items));
         continue;
       }
-      case Type::kDict:
-        if (!v.IsObject()) return Status::Invalid(bad);
-        opt->set_dict(out, Serialize(v, false));
+      case Type::kDict: {
+        // A YAML mapping, or its JSON text (what `-a k=v` and some templating give).
+        auto d = std::make_shared<rapidjson::Document>();
+        if (v.IsObject()) {
+          d->CopyFrom(v, d->GetAllocator());
+        } else if (!v.IsString() ||
+                   !ParseJson(std::string_view(v.GetString(), v.GetStringLength()), key, d.get())
+                        .ok() ||
+                   !d->IsObject()) {
+          return Status::Invalid(bad);
+        }
+        opt->set_dict(out, std::move(d));
         continue;
+      }
       case Type::kInt:
         if (v.IsInt64()) {
           i = v.GetInt64();
@@ -360,9 +396,8 @@ int RunModule(const std::string& args_path) {
     ModuleParams p;
     if (!st.ok()) {
       result.Fail("cannot read the module arguments file: " + st.ToString());
-    } else if (args.Parse(text.c_str()).HasParseError()) {
-      result.Fail(std::string("the module arguments are not valid JSON: ") +
-                  rapidjson::GetParseError_En(args.GetParseError()));
+    } else if (Status js = ParseJson(text, "the module arguments", &args); !js.ok()) {
+      result.Fail(js.message());
     } else if (Status ps = ParseModuleParams(args, &p); !ps.ok()) {
       result.Fail(ps.message());
     } else {
@@ -380,6 +415,10 @@ int RunModule(const std::string& args_path) {
         RunRollback(p, &result);
       else if (p.state == "plan")
         RunPlan(p, &result);
+      else if (p.state == "fleet")
+        RunFleet(p, &result);
+      else if (p.state == "report")
+        RunReport(p, &result);
     }
   } catch (const std::exception& e) {
     result.changed = false;

@@ -8,6 +8,7 @@
 #include <rapidjson/document.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,9 +37,15 @@ struct ModuleParams {
   std::string client;          // facts/verify: host:port override for the client endpoint
   int64_t timeout = 5;         // seconds for each network call
   int64_t max_buffer = 0;  // bytes; 0: jute.maxbuffer from the node's settings, else the default
-  // plan: host -> that host's `state: facts` result (compact JSON text of the
-  // dict option), and which hosts are the source and the target.
-  std::string facts_json;
+  // fleet: the inventory as the playbook sees it ({groups, host_variables, zk_migrations,
+  // zk_source_group, zk_target_group}); null when not given.
+  std::shared_ptr<const rapidjson::Document> inventory;
+  // report: the run file and the record of one pair (see report/run_report.h).
+  std::string report_file;
+  std::shared_ptr<const rapidjson::Document> record;
+  // plan: host -> that host's `state: facts` result (the dict option), and which hosts are the
+  // source and the target.
+  std::shared_ptr<const rapidjson::Document> facts;
   std::vector<std::string> source_hosts;
   std::vector<std::string> target_hosts;
   // From Ansible.
@@ -97,6 +104,8 @@ void RunBundle(const ModuleParams& p, ModuleResult* r);
 void RunPlace(const ModuleParams& p, ModuleResult* r);
 void RunVerify(const ModuleParams& p, ModuleResult* r);
 void RunRollback(const ModuleParams& p, ModuleResult* r);
+void RunFleet(const ModuleParams& p, ModuleResult* r);
+void RunReport(const ModuleParams& p, ModuleResult* r);
 void RunPlan(const ModuleParams& p, ModuleResult* r);
 
 }  // namespace zkm

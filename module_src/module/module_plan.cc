@@ -12,12 +12,11 @@ namespace zkm {
 
 void RunPlan(const ModuleParams& p, ModuleResult* r) {
   r->changed = false;
-  rapidjson::Document facts;
-  facts.Parse(p.facts_json.c_str(), p.facts_json.size());
-  if (facts.HasParseError() || !facts.IsObject()) {
+  if (!p.facts || !p.facts->IsObject()) {
     r->Fail("option facts must be a dict of host -> facts result");
     return;
   }
+  const rapidjson::Document& facts = *p.facts;
   std::set<std::string> named;
   for (const std::vector<std::string>* l : {&p.source_hosts, &p.target_hosts})
     for (const std::string& h : *l) named.insert(h);

@@ -88,8 +88,8 @@ Result<rapidjson::Document> ReadJson(const std::string& path) {
   std::string text;
   ZKM_RETURN_IF_ERROR((*f)->ReadAll(&text, 64u << 20));
   rapidjson::Document d;
-  d.Parse(text.c_str());
-  if (d.HasParseError() || !d.IsObject()) return Status::Corrupt(path + " is not a JSON object");
+  if (Status st = ParseJson(text, path, &d); !st.ok()) return Status::Corrupt(st.message());
+  if (!d.IsObject()) return Status::Corrupt(path + " is not a JSON object");
   return d;
 }
 

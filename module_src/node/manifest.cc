@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -210,11 +209,7 @@ bool PlainName(const std::string& n) {
 
 Result<Manifest> ParseManifest(std::string_view text) {
   rapidjson::Document d;
-  d.Parse(text.data(), text.size());
-  if (d.HasParseError())
-    return Status::Invalid(std::string("manifest is not valid JSON: ") +
-                           rapidjson::GetParseError_En(d.GetParseError()) + " (at byte " +
-                           std::to_string(d.GetErrorOffset()) + ")");
+  ZKM_RETURN_IF_ERROR(ParseJson(text, "manifest", &d));
   if (!d.IsObject()) return Status::Invalid("manifest is not a JSON object");
   Manifest m;
   Reader r(d, "");

@@ -1,5 +1,5 @@
 // Snapshot writer: serialises a DataTree as a plain (uncompressed) ZooKeeper
-// snapshot that a real server loads (docs/FORMATS.md 4.2 and 15, step 6).
+// snapshot that a real server loads (docs/FORMATS.md 4.2 and 15.6).
 //
 // Layout written: FileHeader (ZKSN, 2, -1); the sessions sorted by id (none if
 // !include_sessions); the ACL entries some live node references, keys kept; the

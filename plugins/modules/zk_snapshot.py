@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
-# Documentation only: the module is the compiled binary plugins/modules/zk_snapshot
-# (built by scripts/build.sh), which Ansible runs instead of this file because an
-# exact file name wins over name.* (docs/ANSIBLE.md 1.5). This stub exists for
-# `ansible-doc -l` and the sanity tests of ansible-core 2.14.
+# Documentation only: the module is the compiled binary plugins/bin/zk_snapshot
+# (built by scripts/build.sh), which the action plugin plugins/action/zk_snapshot.py
+# runs in place of this file (docs/ANSIBLE.md 1.5). This stub is what ansible-doc,
+# `ansible-doc -l` and the sanity tests read.
 # GENERATED from zk_snapshot.yml by scripts/module-docs.py: edit the .yml, then run it.
 
 from __future__ import absolute_import, division, print_function
@@ -30,6 +30,12 @@ description:
 - I(state=rollback) runs on a stopped target node. It puts back the data that I(state=place) moved aside;
   what ZooKeeper wrote after the placement is kept in the backup folder. With no backup, or one already
   restored, there is nothing to do (C(changed=false)).
+- I(state=fleet) runs on the controller. It resolves the cluster pairs of a run from the inventory (I(inventory))
+  and checks what Ansible cannot (missing or empty groups, a host on both sides or in two pairs, variables
+  zkmigrate does not read). It changes nothing.
+- I(state=report) runs on the controller. It appends one pair's record to the run file I(report_file)
+  (JSON Lines) and renders the whole file beside it as Markdown and HTML. It never reports a change; in
+  check mode it writes nothing.
 - Every state fails with one sentence in C(msg) and leaves nothing changed; the details are in the returned
   fields.
 - The same binary is an operator command-line tool (C(zk_snapshot inspect|check|consolidate|diff)).
@@ -64,6 +70,8 @@ options:
     - C(place) installs the bundle in I(src) on a stopped target node.
     - C(verify) checks a started target node against I(manifest).
     - C(rollback) restores what I(state=place) moved aside on a stopped target node.
+    - C(fleet) resolves the cluster pairs of a run from I(inventory) (on the controller).
+    - C(report) appends the record I(record) to the run file I(report_file) (on the controller).
     type: str
     required: true
     choices:
@@ -72,6 +80,8 @@ options:
     - place
     - verify
     - rollback
+    - fleet
+    - report
   config:
     description:
     - Path of the node's C(zoo.cfg). It names C(dataDir), C(dataLogDir), the client address and the servers
@@ -186,6 +196,29 @@ options:
       the node's own settings.
     type: int
     default: 0
+  inventory:
+    description:
+    - With I(state=fleet), the inventory as a play sees it, as a mapping with C(groups) (Ansible's C(groups)),
+      C(host_variables) (host -> the names of its variables, or its variables; values are never read),
+      and optionally C(zk_migrations), C(zk_source_group) and C(zk_target_group).
+    - Without C(zk_migrations) (or with it null or empty, as a template of an undefined C(zk_migrations
+      | default(none)) renders) the run is the single pair C(zk_source_group) -> C(zk_target_group) (default
+      C(zk_source) -> C(zk_target)).
+    type: dict
+  report_file:
+    description:
+    - With I(state=report), the run file on the controller, one JSON record per line. The renders are
+      written beside it with its C(.jsonl) or C(.json) extension replaced by C(.md) and C(.html).
+    - Its directory must exist.
+    type: path
+  record:
+    description:
+    - With I(state=report), what the playbook gathered for one pair, C(pair), C(run_id), C(result), C(msg),
+      C(source_hosts), C(target_hosts), C(bundle_host), C(started) and C(finished) (Unix seconds), C(phases)
+      (phase name -> [start, end] in Unix seconds, in the order they ran), C(manifest) (the bundle's manifest),
+      C(verification) (the results of I(state=verify), each with C(host)), C(rollback) and C(warnings).
+      Missing inputs are reported as null.
+    type: dict
 seealso:
 - name: ZooKeeper data file management
   description: What the snapshot and transaction log files are.
@@ -235,6 +268,29 @@ EXAMPLES = r'''
     state: rollback
     config: /etc/zookeeper/conf/zoo.cfg
     backup_dir: /var/backups/zookeeper-before-migration
+
+- name: Resolve the cluster pairs of a run from the inventory (on the controller)
+  zkmigrate.zookeeper.zk_snapshot:
+    state: fleet
+    inventory:
+      groups: "{{ groups }}"
+      host_variables: "{{ dict(groups['all'] | zip(groups['all'] | map('extract', hostvars) | map('list'))) }}"
+      zk_migrations: "{{ zk_migrations | default(none) }}"
+  register: zkm_fleet
+  delegate_to: localhost
+  run_once: true
+
+- name: Append one pair's record to the run's report
+  zkmigrate.zookeeper.zk_snapshot:
+    state: report
+    report_file: ./zkmigrate-report.jsonl
+    record:
+      pair: eu-1
+      run_id: "{{ zkm_run_id }}"
+      result: migrated
+      phases:
+        source_down: ["{{ zkm_down_at }}", "{{ zkm_up_at }}"]
+  delegate_to: localhost
 
 - name: Set options once for every zk_snapshot task of a play
   module_defaults:
@@ -575,4 +631,84 @@ searched:
   sample:
   - /etc/zookeeper/conf/zoo.cfg
   - /opt/zookeeper/conf/zoo.cfg
+pairs:
+  description: With I(state=fleet), the pairs of the run in inventory order.
+  returned: state=fleet
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The pair's name (keys its work dirs
+      locks and report record).: null
+      type: str
+    source_group:
+      description: Inventory group of the source ensemble.
+      type: str
+    target_group:
+      description: Inventory group of the target ensemble.
+      type: str
+    source_hosts:
+      description: The source's hosts.
+      type: list
+      elements: str
+    target_hosts:
+      description: The target's hosts.
+      type: list
+      elements: str
+    ok:
+      description: False when the pair is refused (see I(problems)).
+      type: bool
+    problems:
+      description: Why the pair is refused
+      each saying what to change.: null
+      type: list
+      elements: str
+    warnings:
+      description: What the pair's run may want to know.
+      type: list
+      elements: str
+    overrides:
+      description: The pair's other keys in C(zk_migrations)
+      as given.: null
+      type: dict
+problems:
+  description: With I(state=fleet), problems of the run as a whole (they refuse every pair).
+  returned: state=fleet
+  type: list
+  elements: str
+refused:
+  description: With I(state=fleet), how many pairs the inventory checks refused.
+  returned: state=fleet
+  type: int
+files:
+  description: With I(state=report), the run file and its renders.
+  returned: state=report
+  type: dict
+  contains:
+    json:
+      description: The run file (JSON Lines).
+      type: str
+    markdown:
+      description: The Markdown render.
+      type: str
+    html:
+      description: The self-contained HTML render.
+      type: str
+summary:
+  description: With I(state=report), the run's records so far as the lines of an aligned text table.
+  returned: state=report
+  type: list
+  elements: str
+run_records:
+  description: With I(state=report), how many records of this run the run file holds (1 in check mode).
+  returned: state=report
+  type: int
+record:
+  description:
+  - With I(state=report), the normalised record (pair, run_id, result, msg, started, finished, seconds,
+    phases, source_down_seconds, bytes_moved, files, source_last_zxid(_hex), target_zxid(_hex), znodes,
+    tree_digest, bundle_mode, verification_strength (none, shallow, partial, full), verification, rollback,
+    warnings).
+  returned: state=report
+  type: dict
 '''

@@ -9,7 +9,7 @@ against real ZooKeeper 3.8 nodes (tests/lib/zkharness.py):
 
   * a source ensemble src1-3 on 127.0.0.91-93 (split dataDir/dataLogDir) and a target ensemble
     tgt1-3 on 127.0.0.94-96, one inventory host each with its own zoo.cfg (`zk_config`);
-  * the playbooks in tests/integration/ansible/ (facts, bundle, place, verify, rollback, types);
+  * the playbooks in tests/integration/ansible/ (facts, bundle, place, verify, rollback, types, fleet_report);
   * results are read from the JSON lines written by the test callback
     tests/integration/ansible/callback_plugins/zkm_results.py, the recap from stdout.
 
@@ -53,20 +53,21 @@ from common import Ensemble, REPO, compare_source_target, log, stop_client, walk
 
 PLAYBOOKS = os.path.join(HERE, "ansible")
 CALLBACKS = os.path.join(PLAYBOOKS, "callback_plugins")
-MODULE_BIN = os.path.join(REPO, "plugins", "modules", "zk_snapshot")
+MODULE_BIN = os.path.join(REPO, "plugins", "bin", "zk_snapshot")
 FQCN = "zkmigrate.zookeeper.zk_snapshot"
 SRC_IP, TGT_IP = 91, 94
 FIXTURES = os.path.join(REPO, "tests", "fixtures")
-STATES = ("facts", "bundle", "place", "verify", "rollback")
+STATES = ("facts", "bundle", "place", "verify", "rollback", "fleet", "report")
 OPTIONS = ("state", "config", "dest", "src", "mode", "backup_dir", "manifest", "deep", "auth", "allow_running",
-           "drop_sessions", "format", "owner", "group", "client", "timeout", "max_buffer")
+           "drop_sessions", "format", "owner", "group", "client", "timeout", "max_buffer", "inventory",
+           "report_file", "record")
 ADHOC_TIMEOUT = 120
 PLAY_TIMEOUT = 300
 #: every top-level result key seen in any run -> (state, command), for returns_documented
 SEEN_KEYS = {}
 #: keys the controller adds or keeps for itself (not the module's return values)
 CONTROLLER_KEYS = {"changed", "failed", "_ansible_no_log", "_ansible_verbose_always", "_ansible_verbose_override",
-                   "invocation"}
+                   "invocation", "results", "msg_loop", "failed_when_result"}
 
 
 from common import Failed, check  # noqa: E402,F401
@@ -151,9 +152,14 @@ def run_ansible(cmd, work, env_extra=None, cwd=REPO, timeout=PLAY_TIMEOUT, user=
             if line.strip():
                 results.append(json.loads(line))
     for rec in results:
-        if not rec["result"].get("censored"):
-            for k in rec["result"]:
-                SEEN_KEYS.setdefault(k, (rec["result"].get("state"), " ".join(cmd)[:200]))
+        # a loop's result holds each item's module result under "results"
+        for res in [rec["result"]] + [r for r in rec["result"].get("results", []) if isinstance(r, dict)]:
+            if res.get("censored") or (res is not rec["result"] and "state" not in res):
+                continue
+            for k in res:
+                if k in ("item", "ansible_loop_var", "_ansible_item_label") and res is not rec["result"]:
+                    continue
+                SEEN_KEYS.setdefault(k, (res.get("state"), " ".join(cmd)[:200]))
     os.remove(results_file)
     return Run(cmd, rc, out, err, results, time.time() - t0)
 
@@ -479,14 +485,14 @@ def _ansible_doc():
     doc = json.loads(j.stdout)[FQCN]["doc"]
     check(doc["attributes"]["check_mode"]["support"] == "full" and doc["attributes"]["diff_mode"]["support"] == "full"
           and doc["attributes"]["platform"]["platforms"] == "posix", "attributes: check_mode/diff_mode full, posix")
-    # ansible-core 2.14 warns in `ansible-doc -l` when the binary is listed after the .py stub
-    # (os.listdir order; ansible/ansible#85279, fixed in 2.17+): reported, not failed.
+    # the binary sits in plugins/bin/ (run through plugins/action/zk_snapshot.py), so ansible-doc reads
+    # only the stub: the list names the module and warns about nothing
     lr = subprocess.run(["ansible-doc", "-l", "zkmigrate.zookeeper"], cwd=REPO, env=env, capture_output=True,
                         text=True, timeout=120)
-    if FQCN in lr.stdout:
-        log("    ok: ansible-doc -l lists %s" % FQCN)
-    else:
-        log("    note: ansible-doc -l does not list it here (2.14 bug #85279): %s" % lr.stderr.strip()[:200])
+    check(lr.returncode == 0 and FQCN in lr.stdout and "WARNING" not in lr.stderr,
+          "ansible-doc -l zkmigrate.zookeeper lists %s without a warning" % FQCN, lr.stdout + lr.stderr)
+    check(not os.path.exists(os.path.join(REPO, "plugins", "modules", "zk_snapshot")),
+          "no binary in plugins/modules/ (ansible-doc would read it)")
 
 
 @case("spec_matches_docs")
@@ -520,11 +526,12 @@ def _galaxy():
     with tarfile.open(tars[0]) as t:
         members = {m.name: m for m in t.getmembers()}
     names = sorted(members)
-    binm = members.get("plugins/modules/zk_snapshot")
+    binm = members.get("plugins/bin/zk_snapshot")
     check(binm is not None and binm.isfile() and binm.mode & 0o111 == 0o111,
           "the built module is in it, executable (%s)" % (oct(binm.mode) if binm else None))
     check(binm.size == os.path.getsize(MODULE_BIN), "it is the built binary (size %d)" % binm.size)
-    for n in ("plugins/modules/zk_snapshot.yml", "plugins/modules/zk_snapshot.py", "meta/runtime.yml",
+    for n in ("plugins/modules/zk_snapshot.yml", "plugins/modules/zk_snapshot.py", "plugins/action/zk_snapshot.py",
+              "meta/runtime.yml",
               "README.md", "MANIFEST.json", "FILES.json"):
         check(n in members, "%s is in it" % n)
     bad = [n for n in names if re.match(r"(build[^/]*|module_src|collections|scripts|tests/(unit|fixtures|"
@@ -538,7 +545,7 @@ def _galaxy():
         r = subprocess.run(["ansible-galaxy", "collection", "install", "-p", inst, tars[0]],
                            cwd=W.work, env=ansible_env(), capture_output=True, text=True, timeout=300)
     check(r.returncode == 0, "ansible-galaxy collection install into a temp path", r.stdout + r.stderr)
-    ibin = os.path.join(inst, "ansible_collections", "zkmigrate", "zookeeper", "plugins", "modules", "zk_snapshot")
+    ibin = os.path.join(inst, "ansible_collections", "zkmigrate", "zookeeper", "plugins", "bin", "zk_snapshot")
     check(os.access(ibin, os.X_OK), "installed module is executable")
     # from outside the checkout (its ansible.cfg does not apply), only the installed copy is found
     env = {"ANSIBLE_COLLECTIONS_PATH": inst}
@@ -548,7 +555,7 @@ def _galaxy():
     run = run_ansible(["ansible", "localhost", "-m", FQCN, "-a", "state=bogus", "-o"], W.work, cwd=W.work,
                       env_extra=dict(env, ANSIBLE_LOAD_CALLBACK_PLUGINS="1"), timeout=ADHOC_TIMEOUT)
     expect_fail(run, "the installed module runs", re.escape(
-        "value of state must be one of: facts, bundle, place, verify, rollback, got: bogus"))
+        "value of state must be one of: facts, bundle, place, verify, rollback, fleet, report, got: bogus"))
 
 
 @case("checkout_cfg_resolves_fqcn")
@@ -563,10 +570,61 @@ def _checkout():
           "./ansible.cfg is read and puts ./collections on the collections path", r.stdout)
 
 
+@case("fleet_and_report")
+def _fleet_and_report():
+    """state=fleet on the real inventory, state=report into a run file (and nothing in check mode)."""
+    d = os.path.join(W.work, "fleet")
+    os.makedirs(d)
+    inv = os.path.join(d, "inventory.ini")
+    with open(inv, "w") as f:
+        f.write("[a_src]\nas1\nas2 zk_confg=/etc/zk.cfg\n[a_dst]\nad1\n[b_src]\nbs1\n[b_dst]\nbd1 zk_own_note=1\n"
+                "[all:vars]\nansible_connection=local\nansible_python_interpreter=/usr/bin/python3\n"
+                "zk_migrations=[{'name': 'a', 'source': 'a_src', 'target': 'a_dst'}, "
+                "{'name': 'b', 'source': 'b_src', 'target': 'b_dst', 'zk_verify_deep': 'after'}]\n")
+    report = os.path.join(d, "out", "run.jsonl")
+    os.makedirs(os.path.dirname(report))
+    run = playbook("fleet_report.yml", W.work, inv, {"report_file": report, "run_id": "r1"}, args=["--check"])
+    check(run.rc == 0, "fleet + report under --check", run.describe())
+    check(not os.path.exists(report), "check mode writes no report file")
+    run = playbook("fleet_report.yml", W.work, inv, {"report_file": report, "run_id": "r1"})
+    check(run.rc == 0 and run.total("changed") == 0, "fleet + report: ok, changed=0", run.describe())
+    fleet = [r["result"] for r in run.results if r["result"].get("state") == "fleet"][0]
+    pairs = {p["name"]: p for p in fleet["pairs"]}
+    check(sorted(pairs) == ["a", "b"], "two pairs from zk_migrations", fleet)
+    check(pairs["a"]["problems"] == ["host as2 sets zk_confg, which zkmigrate does not read: did you mean "
+                                     "zk_config?"] and not pairs["a"]["ok"], "the typo refuses pair a", pairs["a"])
+    check(pairs["b"]["ok"] and pairs["b"]["overrides"] == {"zk_verify_deep": "after"} and
+          pairs["b"]["target_hosts"] == ["bd1"], "pair b goes on with its override", pairs["b"])
+    check(any("zk_own_note" in w for w in fleet.get("warnings", [])), "an unknown, distant name only warns")
+    with open(report) as f:
+        recs = [json.loads(line) for line in f]
+    check([(r["pair"], r["result"], r["source_down_seconds"]) for r in recs] ==
+          [("a", "refused", 10.5), ("b", "migrated", 10.5)], "one JSON line per pair", recs)
+    with open(os.path.join(d, "out", "run.md")) as f:
+        md = f.read()
+    check("## Run r1" in md and "| b | migrated | 10.5 | 30.0 |" in md, "the Markdown table", md)
+    check(os.path.getsize(os.path.join(d, "out", "run.html")) > 0, "the HTML page beside it")
+    noinv = run_ansible(["ansible-playbook", os.path.join(PLAYBOOKS, "fleet_report.yml"), "-e",
+                         json.dumps({"report_file": report, "run_id": "r2"})], W.work)
+    check(noinv.rc != 0 and "give one with -i" in noinv.out + noinv.err,
+          "without -i: one sentence naming -i", noinv.describe())
+    # playbooks/migrate.yml checks the inventory first, before any node is touched
+    mig = os.path.join(REPO, "playbooks", "migrate.yml")
+    run = run_ansible(["ansible-playbook", mig], W.work)
+    check(run.rc != 0 and "give one with -i" in run.out and run.out.count("PLAY [") == 1,
+          "migrate.yml without -i: refused by its first play, naming -i", run.describe())
+    inv2 = os.path.join(d, "typo.ini")
+    with open(inv2, "w") as f:
+        f.write("[zk_source]\ns1 zk_confg=/etc/zookeeper/conf/zoo.cfg\n[zk_target]\nt1\n"
+                "[all:vars]\nansible_connection=local\n")
+    run = run_ansible(["ansible-playbook", "-i", inv2, mig], W.work)
+    check(run.rc != 0 and "did you mean zk_config?" in run.out and run.out.count("PLAY [") == 1,
+          "migrate.yml with a typo'd host variable: refused before any node is touched", run.describe())
+
+
 # -- bad arguments (no server needed; ad-hoc k=v strings) -------------------------------------------
 
-SUPPORTED = ("Supported parameters include: state, config, dest, src, mode, backup_dir, manifest, deep, "
-             "auth, allow_running, drop_sessions, format, owner, group, client, timeout, max_buffer.")
+SUPPORTED = ("Supported parameters include: " + ", ".join(OPTIONS) + ".")
 
 BAD_ARGS = [
     ("arg_unknown_option", "state=facts bogus=1",
@@ -575,7 +633,7 @@ BAD_ARGS = [
      re.escape("Unsupported parameters for (zk_snapshot) module: alpha, zeta. ")),
     ("arg_missing_state", "config=/etc/zookeeper/conf/zoo.cfg", r"^missing required arguments: state$"),
     ("arg_bad_state", "state=present",
-     re.escape("value of state must be one of: facts, bundle, place, verify, rollback, got: present")),
+     re.escape("value of state must be one of: facts, bundle, place, verify, rollback, fleet, report, got: present")),
     ("arg_bad_mode", "state=bundle dest=/tmp/zkm-never mode=fast",
      re.escape("value of mode must be one of: consolidated, raw, got: fast")),
     ("arg_bad_format", "state=bundle dest=/tmp/zkm-never format=4.0",

@@ -756,8 +756,8 @@ def main():
     args = ap.parse_args()
     common.quiet_kazoo()
     only = set(x for x in args.only.split(",") if x)
-    if not os.access(os.path.join(common.REPO, "plugins", "modules", "zk_snapshot"), os.X_OK):
-        log("FAIL setup: plugins/modules/zk_snapshot is missing (run scripts/build.sh)")
+    if not os.access(os.path.join(common.REPO, "plugins", "bin", "zk_snapshot"), os.X_OK):
+        log("FAIL setup: plugins/bin/zk_snapshot is missing (run scripts/build.sh)")
         log("0 passed, 1 failed")
         return 1
     work = tempfile.mkdtemp(prefix="zkm-migrate-")

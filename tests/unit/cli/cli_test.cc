@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace {
@@ -118,6 +120,27 @@ TEST_F(Cli, ConsolidateNeedsASource) {
   CmdResult r = Exec("consolidate --out /tmp");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("--config"), std::string::npos);
+}
+
+TEST_F(Cli, ConsolidateCreatesAMissingOutDirOnlyWhenTheRestIsGood) {
+  namespace fs = std::filesystem;
+  fs::path base = fs::temp_directory_path() / ("zkmt-cli-out-" + std::to_string(::getpid()));
+  fs::remove_all(base);
+  std::string out = (base / "a" / "b").string();
+  std::string src = kFixtures + "/standalone-snappy/data";
+  CmdResult bad = Exec("consolidate --data-dir " + src + " --out " + out + " --format 9.9");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_FALSE(fs::exists(base)) << "a refused run creates nothing";
+  CmdResult c = Exec("consolidate --data-dir " + src + " --out " + out + " --keep-orphans");
+  ASSERT_EQ(c.code, 0) << c.out;
+  ASSERT_TRUE(fs::is_directory(out));
+  EXPECT_FALSE(fs::is_empty(out));
+  fs::create_directories(base / "file-parent");
+  std::ofstream(base / "f").put('x');
+  CmdResult f = Exec("consolidate --data-dir " + src + " --out " + (base / "f").string());
+  EXPECT_EQ(f.code, 2);
+  EXPECT_NE(f.out.find("is not a directory"), std::string::npos) << f.out;
+  fs::remove_all(base);
 }
 
 TEST_F(Cli, DiffOfADataDirWithItsOwnConsolidation) {
