@@ -72,6 +72,8 @@ options:
     - C(rollback) restores what I(state=place) moved aside on a stopped target node.
     - C(fleet) resolves the cluster pairs of a run from I(inventory) (on the controller).
     - C(report) appends the record I(record) to the run file I(report_file) (on the controller).
+    - C(plan) decides the migration from the I(facts) of every node (bundle node, problems, warnings,
+      heap and disk estimates with their inputs); it reads no node and changes nothing.
     type: str
     required: true
     choices:
@@ -82,6 +84,7 @@ options:
     - rollback
     - fleet
     - report
+    - plan
   config:
     description:
     - Path of the node's C(zoo.cfg). It names C(dataDir), C(dataLogDir), the client address and the servers
@@ -196,6 +199,21 @@ options:
       the node's own settings.
     type: int
     default: 0
+  facts:
+    description:
+    - With I(state=plan), host -> the result of I(state=facts) on that host (a failed result refuses that
+      host by name). Required with I(state=plan).
+    type: dict
+  source_hosts:
+    description:
+    - With I(state=plan), the hosts of the source ensemble (keys of I(facts)).
+    type: list
+    elements: str
+  target_hosts:
+    description:
+    - With I(state=plan), the hosts of the target ensemble (keys of I(facts)).
+    type: list
+    elements: str
   inventory:
     description:
     - With I(state=fleet), the inventory as a play sees it, as a mapping with C(groups) (Ansible's C(groups)),

@@ -60,7 +60,7 @@ FIXTURES = os.path.join(REPO, "tests", "fixtures")
 STATES = ("facts", "bundle", "place", "verify", "rollback", "fleet", "report")
 OPTIONS = ("state", "config", "dest", "src", "mode", "backup_dir", "manifest", "deep", "auth", "allow_running",
            "drop_sessions", "format", "owner", "group", "client", "timeout", "max_buffer", "inventory",
-           "report_file", "record")
+           "report_file", "record", "facts", "source_hosts", "target_hosts")
 ADHOC_TIMEOUT = 120
 PLAY_TIMEOUT = 300
 #: every top-level result key seen in any run -> (state, command), for returns_documented
@@ -555,7 +555,7 @@ def _galaxy():
     run = run_ansible(["ansible", "localhost", "-m", FQCN, "-a", "state=bogus", "-o"], W.work, cwd=W.work,
                       env_extra=dict(env, ANSIBLE_LOAD_CALLBACK_PLUGINS="1"), timeout=ADHOC_TIMEOUT)
     expect_fail(run, "the installed module runs", re.escape(
-        "value of state must be one of: facts, bundle, place, verify, rollback, fleet, report, got: bogus"))
+        "value of state must be one of: facts, bundle, place, verify, rollback, fleet, report, plan, got: bogus"))
 
 
 @case("checkout_cfg_resolves_fqcn")
@@ -633,7 +633,7 @@ BAD_ARGS = [
      re.escape("Unsupported parameters for (zk_snapshot) module: alpha, zeta. ")),
     ("arg_missing_state", "config=/etc/zookeeper/conf/zoo.cfg", r"^missing required arguments: state$"),
     ("arg_bad_state", "state=present",
-     re.escape("value of state must be one of: facts, bundle, place, verify, rollback, fleet, report, got: present")),
+     re.escape("value of state must be one of: facts, bundle, place, verify, rollback, fleet, report, plan, got: present")),
     ("arg_bad_mode", "state=bundle dest=/tmp/zkm-never mode=fast",
      re.escape("value of mode must be one of: consolidated, raw, got: fast")),
     ("arg_bad_format", "state=bundle dest=/tmp/zkm-never format=4.0",
