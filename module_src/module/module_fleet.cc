@@ -29,7 +29,7 @@ std::string StrMember(const Value& v, const char* key) {
   return Serialize(it->value, false);
 }
 
-Value Strings(const std::vector<std::string>& v, JsonAlloc& a) {
+Value JsonStrings(const std::vector<std::string>& v, JsonAlloc& a) {
   Value out(rapidjson::kArrayType);
   for (const std::string& s : v) out.PushBack(Str(s, a), a);
   return out;
@@ -99,11 +99,11 @@ void RunFleet(const ModuleParams& p, ModuleResult* r) {
     o.AddMember("name", Str(fp.name, a), a);
     o.AddMember("source_group", Str(fp.source_group, a), a);
     o.AddMember("target_group", Str(fp.target_group, a), a);
-    o.AddMember("source_hosts", Strings(fp.source_hosts, a), a);
-    o.AddMember("target_hosts", Strings(fp.target_hosts, a), a);
+    o.AddMember("source_hosts", JsonStrings(fp.source_hosts, a), a);
+    o.AddMember("target_hosts", JsonStrings(fp.target_hosts, a), a);
     o.AddMember("ok", Value(fp.ok()), a);
-    o.AddMember("problems", Strings(fp.problems, a), a);
-    o.AddMember("warnings", Strings(fp.warnings, a), a);
+    o.AddMember("problems", JsonStrings(fp.problems, a), a);
+    o.AddMember("warnings", JsonStrings(fp.warnings, a), a);
     Value overrides(rapidjson::kObjectType);
     if (auto e = entries.find(fp.name); e != entries.end())
       for (auto it = e->second->MemberBegin(); it != e->second->MemberEnd(); ++it) {
@@ -118,7 +118,7 @@ void RunFleet(const ModuleParams& p, ModuleResult* r) {
   }
   for (const std::string& w : fleet.warnings) r->warnings.push_back(w);
   r->Set("pairs", std::move(pairs));
-  r->Set("problems", Strings(fleet.problems, a));
+  r->Set("problems", JsonStrings(fleet.problems, a));
   r->Set("refused", Value(static_cast<int64_t>(refused)));
   if (!fleet.ok()) {
     std::string msg = fleet.problems.front();

@@ -30,7 +30,10 @@ uint64_t Manifest::TotalBytes() const {
 }
 
 std::string UtcNowIso() {
-  std::time_t t = std::time(nullptr);
+  return UtcIso(std::time(nullptr));
+}
+
+std::string UtcIso(std::time_t t) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char b[32];

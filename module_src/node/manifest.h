@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <map>
 #include <string>
 #include <string_view>
@@ -94,6 +95,8 @@ Status VerifyBundle(const std::string& dir, const Manifest& m);
 
 // Current UTC time, ISO 8601 with seconds ("2024-05-01T12:00:00Z").
 std::string UtcNowIso();
+// The same for the time `t`.
+std::string UtcIso(std::time_t t);
 // "snapshot.<hex>" as ZooKeeper names it (Long.toHexString).
 std::string SnapshotFileName(int64_t zxid);
 

@@ -61,6 +61,13 @@ std::vector<std::string> Side(const InventoryView& inv, const std::string& pair,
   return it->second;
 }
 
+// Every host of a pair, each once.
+std::set<std::string> HostsOf(const FleetPair& p) {
+  std::set<std::string> hosts(p.source_hosts.begin(), p.source_hosts.end());
+  hosts.insert(p.target_hosts.begin(), p.target_hosts.end());
+  return hosts;
+}
+
 // Optimal string alignment distance (Levenshtein plus swaps of neighbours), capped.
 size_t EditDistance(const std::string& a, const std::string& b) {
   const size_t n = a.size(), m = b.size();
@@ -226,8 +233,7 @@ Fleet ResolveFleet(const InventoryView& inv) {
           "pair " + s.name + ": zk_migrations sets " + key + ", which a pair cannot override" +
           (near.empty() ? " (per-pair keys: " + Join(ok) + ")" : ": did you mean " + near + "?"));
     }
-    std::set<std::string> hosts(p.source_hosts.begin(), p.source_hosts.end());
-    hosts.insert(p.target_hosts.begin(), p.target_hosts.end());
+    const std::set<std::string> hosts = HostsOf(p);
     std::map<std::string, std::vector<std::string>> unknown;  // variable -> hosts setting it
     for (const std::string& h : hosts) {
       host_pairs[h].push_back(s.name);
@@ -251,8 +257,7 @@ Fleet ResolveFleet(const InventoryView& inv) {
     fleet.pairs.push_back(std::move(p));
   }
   for (FleetPair& p : fleet.pairs) {
-    std::set<std::string> hosts(p.source_hosts.begin(), p.source_hosts.end());
-    hosts.insert(p.target_hosts.begin(), p.target_hosts.end());
+    const std::set<std::string> hosts = HostsOf(p);
     for (const std::string& h : hosts) {
       const std::vector<std::string>& in = host_pairs[h];
       if (in.size() > 1)

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "base/json.h"
+#include "format/jute.h"
 
 namespace zkm {
 
@@ -16,7 +17,6 @@ namespace {
 using rapidjson::Value;
 
 constexpr uint64_t kMiB = 1048576;
-constexpr int64_t kDefaultJuteMaxBuffer = 1048575;
 
 // Heap formula constants (docs/HEAP.md). Provisional until
 // tests/bench/heap_calibration.py's table replaces them: from the objects one
@@ -83,12 +83,6 @@ class Reader {
  private:
   std::vector<std::string>* warnings_;
 };
-
-std::string Hex(int64_t z) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(z));
-  return buf;
-}
 
 std::string MiB(uint64_t b) {
   return std::to_string((b + kMiB - 1) / kMiB) + " MiB";

@@ -15,6 +15,10 @@
 #include <map>
 #include <utility>
 
+#include "format/jute.h"
+#include "node/manifest.h"
+#include "node/placement.h"
+
 namespace zkm {
 
 using rapidjson::Value;
@@ -56,18 +60,7 @@ bool IntOf(const Value* v, int64_t* out) {
 }
 
 std::string Iso(double unix_seconds) {
-  time_t t = static_cast<time_t>(unix_seconds);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string Hex(int64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
+  return UtcIso(static_cast<std::time_t>(unix_seconds));
 }
 
 Value Round1(double d) {
@@ -193,30 +186,12 @@ Status Errno(const std::string& what, const std::string& path) {
   return Status::Io(what + " " + path + ": " + std::strerror(errno));
 }
 
+// The renders replace themselves as placement writes a file (node/placement.h).
 Status WriteReplace(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("cannot write", tmp);
-  size_t off = 0;
-  while (off < text.size()) {
-    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Status st = Errno("cannot write", tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return st;
-    }
-    off += static_cast<size_t>(n);
-  }
-  ::fsync(fd);
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status st = Errno("cannot replace", path);
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  return Status::Ok();
+  size_t slash = path.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  return WriteFileDurable(dir, name, text, 0644, FileOwner{});
 }
 
 }  // namespace
