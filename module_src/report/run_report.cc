@@ -229,9 +229,11 @@ Status BuildPairRecord(const Value& in, rapidjson::Document* rec) {
   rec->SetObject();
   JsonAlloc& a = rec->GetAllocator();
   auto put = [&](const char* k, Value v) { rec->AddMember(Value(k, a), v, a); };
-  for (const char* k : {"pair", "run_id", "result", "msg", "bundle_host"})
+  for (const char* k : {"pair", "run_id", "result", "msg", "source_group", "target_group",
+                        "bundle_host", "target_leader"})
     put(k, Member(in, k) ? Str(StrOf(in, k), a) : Value());
-  for (const char* k : {"source_hosts", "target_hosts"}) put(k, CopyOrNull(Member(in, k), a));
+  for (const char* k : {"source_hosts", "target_hosts", "source_candidates"})
+    put(k, CopyOrNull(Member(in, k), a));
 
   double started = 0, finished = 0;
   bool has_start = NumOf(Member(in, "started"), &started);
@@ -282,7 +284,7 @@ Status BuildPairRecord(const Value& in, rapidjson::Document* rec) {
   }
 
   Value ver(rapidjson::kArrayType);
-  VerifyStrength weakest = VerifyStrength::kFull;
+  VerifyStrength deepest = VerifyStrength::kNone;
   bool any = false, all_ok = true;
   int64_t target_zxid = -1;
   if (const Value* vs = Member(in, "verification"); vs && vs->IsArray()) {
@@ -292,7 +294,7 @@ Status BuildPairRecord(const Value& in, rapidjson::Document* rec) {
       bool ok = verified && verified->IsBool() && verified->GetBool();
       any = true;
       all_ok = all_ok && ok;
-      if (s < weakest) weakest = s;
+      if (s > deepest) deepest = s;
       int64_t unreadable = 0;
       if (const Value* d = Member(v, "deep")) IntOf(Member(*d, "unreadable"), &unreadable);
       if (const Value* n = Member(v, "node")) {
@@ -300,7 +302,8 @@ Status BuildPairRecord(const Value& in, rapidjson::Document* rec) {
         if (IntOf(Member(*n, "zxid"), &z) && z > target_zxid) target_zxid = z;
       }
       Value e(rapidjson::kObjectType);
-      e.AddMember("host", Str(StrOf(v, "host"), a), a);
+      // `host`, or `item` as an Ansible loop names the host a result came from
+      e.AddMember("host", Str(Member(v, "host") ? StrOf(v, "host") : StrOf(v, "item"), a), a);
       e.AddMember("verified", Value(ok), a);
       e.AddMember("strength", Str(VerifyStrengthName(s), a), a);
       e.AddMember("unreadable", Value(unreadable), a);
@@ -308,10 +311,10 @@ Status BuildPairRecord(const Value& in, rapidjson::Document* rec) {
       ver.PushBack(e, a);
     }
   }
-  // A failed check proves nothing, whatever it walked.
-  VerifyStrength strength = !any      ? VerifyStrength::kNone
-                            : !all_ok ? VerifyStrength::kNone
-                                      : weakest;
+  // A failed check proves nothing, whatever it walked. Otherwise the run proved what
+  // its deepest check proved: every other node matched the same manifest (zxid and
+  // znode count), and ZAB nodes that agree on the zxid hold the same tree.
+  VerifyStrength strength = !any || !all_ok ? VerifyStrength::kNone : deepest;
   put("verification_strength", Str(VerifyStrengthName(strength), a));
   put("verification", std::move(ver));
   put("target_zxid", target_zxid >= 0 ? Value(target_zxid) : Value());

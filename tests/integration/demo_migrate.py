@@ -99,7 +99,7 @@ def main():
         log("== 3. ansible-playbook playbooks/migrate.yml")
         inv = write_inventory(os.path.join(work, "inventory.yml"),
                               [("zk_source", src, "source"), ("zk_target", dst, "target")])
-        report_path = os.path.join(work, "zkmigrate-report.json")
+        report_path = os.path.join(work, "zkmigrate-report.jsonl")
         ev = {"zk_work_dir": os.path.join(work, "remote"), "zk_controller_dir": os.path.join(work, "controller"),
               "zk_report_file": report_path, "zk_start_delay": 1}
         cmd = ["ansible-playbook", "-i", inv, "playbooks/migrate.yml", "-e", json.dumps(ev)]
@@ -112,8 +112,8 @@ def main():
             stop_client(c)             # the source is stopped: no closeSession reaches it
         clients = []
 
-        log("== 4. the report (%s)" % report_path)
-        with open(report_path) as f:
+        log("== 4. the report (%s, rendered beside it as .md and .html)" % report_path)
+        with open(report_path[:-len(".jsonl")] + ".md") as f:
             print(f.read(), flush=True)
         if rc != 0:
             raise SystemExit("the migration failed")

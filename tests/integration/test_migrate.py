@@ -10,7 +10,7 @@ test does. Source A: 127.0.0.151-153, dataDir holds the logs, snapCount=50. Targ
 holds other data at a higher epoch than A.
 
 Cases (run in order; later ones build on earlier ones):
-  0  --check: facts and preflight only; rc 0, result "check", nothing changed, A still serves.
+  0  --check: facts and preflight only; rc 0, nothing changed, no report written, A still serves.
   1  the kazoo workload on A (creates, deletes, setData, setACL, multi, sequential nodes,
      ephemerals of an open session, 300 KB znodes, non-ASCII paths, digest/ip/world ACLs, writes
      after the last snapshot); migrate.yml A -> B; every znode of A and B equal (data, ACL, every
@@ -100,7 +100,8 @@ def playbook(name, inv, case, extra=None, check_mode=False):
     report = None
     try:
         with open(ev["zk_report_file"]) as f:
-            report = json.load(f)[0]
+            lines = [ln for ln in f.read().splitlines() if ln.strip()]
+        report = json.loads(lines[-1])  # the run file: one JSON line per pair and run, newest last
     except (OSError, ValueError, IndexError, KeyError):
         pass
     return rc, out, report, secs
@@ -180,7 +181,7 @@ def setup(work):
                                [("zk_source", W.b, "b"), ("zk_target", W.a, "a")])
     W.ev = {"zk_work_dir": os.path.join(work, "remote"),
             "zk_controller_dir": os.path.join(work, "controller"),
-            "zk_report_file": os.path.join(work, "report.json"),
+            "zk_report_file": os.path.join(work, "report.jsonl"),
             "zk_start_delay": 1}
     t0 = time.time()
     W.a.start()
@@ -211,7 +212,9 @@ def case_0():
     read_report_fresh()
     rc, out, rep, _ = playbook("migrate.yml", W.inv_ab, "0", check_mode=True)
     check(rc == 0, "migrate.yml --check exits 0", tail(out))
-    check(rep is not None and rep["result"] == "check", "the report says check (%s)" % (rep or {}).get("result"))
+    check(rep is None and not os.path.exists(W.ev["zk_report_file"]),
+          "check mode writes no report (%s)" % W.ev["zk_report_file"])
+    check("check mode: the record of" in out, "check mode says the record is not written", tail(out))
     changed = recap_changed(out)
     check(all(v == 0 for v in changed.values()), "nothing changed in check mode: %s" % changed, tail(out))
     check(len(W.a.running()) == 3 and quorum_modes(W.a) == ["follower", "follower", "leader"],
@@ -250,13 +253,24 @@ def case_1():
     W.timings["migrate A->B"] = secs
     check(rc == 0, "migrate.yml exits 0", tail(out, 80))
     check(rep["result"] == "migrated", "the report says migrated: %s" % rep["msg"])
-    log("  report: bundle on %s, source %s -> target %s, %s znodes, %s bytes, source down %ss, verification %s"
-        % (rep["bundle_host"], rep["source_last_zxid_hex"], rep["target_zxid_hex"], rep["znodes"], rep["bytes"],
-           rep["source_down_seconds"], {h: v["verified"] for h, v in rep["verification"].items()}))
+    log("  report: bundle on %s, source %s -> target %s, %s znodes, %s bytes, source down %ss, verification %s %s"
+        % (rep["bundle_host"], rep["source_last_zxid_hex"], rep["target_zxid_hex"], rep["znodes"], rep["bytes_moved"],
+           rep["source_down_seconds"], rep["verification_strength"],
+           {v["host"]: v["strength"] for v in rep["verification"]}))
     check(rep["source_last_zxid"] == last, "the bundle holds the source's last zxid 0x%x" % last)
-    check(all(v["verified"] for v in rep["verification"].values()) and
-          any(v["deep"] and not v["deep_partial"] for v in rep["verification"].values()),
-          "every target node verified, one deeply (every znode read)")
+    check(sorted(v["host"] for v in rep["verification"]) == ["b1", "b2", "b3"] and
+          all(v["verified"] for v in rep["verification"]) and
+          any(v["strength"] == "full" for v in rep["verification"]) and rep["verification_strength"] == "full",
+          "every target node verified, one deeply (every znode read): strength full")
+    check(rep["pair"] == "zk_source-zk_target" and rep["source_down_seconds"] > 0 and rep["bytes_moved"] > 0,
+          "the record names the pair, the time the source was down and the bytes moved")
+    base = W.ev["zk_report_file"][:-len(".jsonl")]
+    with open(base + ".md") as f:
+        md = f.read()
+    with open(base + ".html") as f:
+        html = f.read()
+    check("| zk_source-zk_target | migrated |" in md and "<table" in html,
+          "the Markdown and HTML renders beside the run file show the pair")
     check(zkharness.SUPER_PASSWORD not in out, "the walk's credential is kept out of the output")
     check(a.running() == [], "A is stopped")
     # the clients of A cannot reach it any more; stop them without a closeSession

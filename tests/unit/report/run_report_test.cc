@@ -63,15 +63,27 @@ TEST(RunReport, RecordOfAMigratedPair) {
   EXPECT_EQ(rec["target_zxid"].GetInt64(), 8589934594);
   EXPECT_STREQ(rec["target_zxid_hex"].GetString(), "0x200000002");
   EXPECT_EQ(rec["znodes"].GetInt64(), 17093);
-  // t3 was not walked: the run as a whole proved only the shallow checks
-  EXPECT_STREQ(rec["verification_strength"].GetString(), "shallow");
+  // t1 and t2 were walked in full; t3 matched the manifest: the run proved the whole tree
+  EXPECT_STREQ(rec["verification_strength"].GetString(), "full");
   EXPECT_STREQ(rec["verification"][0]["strength"].GetString(), "full");
   EXPECT_STREQ(rec["verification"][2]["strength"].GetString(), "shallow");
   EXPECT_FALSE(rec["rollback"]["performed"].GetBool());
   EXPECT_EQ(rec["warnings"].Size(), 1u);
+  EXPECT_TRUE(rec["source_candidates"].IsNull());  // not given: null, not a guess
 }
 
-TEST(RunReport, StrengthIsTheWeakestAndNoneWhenAnyCheckFailed) {
+TEST(RunReport, CarriesTheGroupsTheLeaderAndTheCandidates) {
+  rapidjson::Document in = Json(R"({"pair": "a", "source_group": "src_a", "target_group": "dst_a",
+      "target_leader": "t2", "source_candidates": [{"host": "s1", "last_zxid": 7}]})"),
+                      rec;
+  ASSERT_TRUE(BuildPairRecord(in, &rec).ok());
+  EXPECT_STREQ(rec["source_group"].GetString(), "src_a");
+  EXPECT_STREQ(rec["target_group"].GetString(), "dst_a");
+  EXPECT_STREQ(rec["target_leader"].GetString(), "t2");
+  EXPECT_EQ(rec["source_candidates"][0]["last_zxid"].GetInt(), 7);
+}
+
+TEST(RunReport, StrengthIsTheDeepestAndNoneWhenAnyCheckFailed) {
   EXPECT_EQ(
       StrengthOfVerify(Json(R"({"verified": true, "deep": {"status": "ok", "unreadable": 0}})")),
       VerifyStrength::kFull);
@@ -82,12 +94,17 @@ TEST(RunReport, StrengthIsTheWeakestAndNoneWhenAnyCheckFailed) {
   EXPECT_EQ(StrengthOfVerify(Json(R"({"msg": "skipped"})")), VerifyStrength::kNone);
 
   rapidjson::Document in = Json(R"({"pair": "p", "verification": [
-      {"host": "t1", "verified": true, "deep": {"status": "ok", "unreadable": 0}},
-      {"host": "t2", "verified": true, "deep": {"status": "ok", "unreadable": 2}}]})");
+      {"item": "t1", "verified": true},
+      {"item": "t2", "verified": true, "deep": {"status": "ok", "unreadable": 2}}]})");
   rapidjson::Document rec;
   ASSERT_TRUE(BuildPairRecord(in, &rec).ok());
+  // the only walk left two znodes unread: partial, however many nodes matched
   EXPECT_STREQ(rec["verification_strength"].GetString(), "partial");
   EXPECT_EQ(rec["verification"][1]["unreadable"].GetInt64(), 2);
+  EXPECT_STREQ(rec["verification"][0]["host"].GetString(), "t1");  // Ansible's loop `item`
+  in = Json(R"({"pair": "p", "verification": [{"host": "t1", "verified": true}]})");
+  ASSERT_TRUE(BuildPairRecord(in, &rec).ok());
+  EXPECT_STREQ(rec["verification_strength"].GetString(), "shallow");
   in = Json(
       R"({"pair": "p", "verification": [{"host": "t1", "verified": false, "msg": "zxid behind"}]})");
   ASSERT_TRUE(BuildPairRecord(in, &rec).ok());
@@ -134,7 +151,7 @@ TEST(RunReport, AppendsOneLinePerPairAndRendersEveryRun) {
   std::string md = Read(files.markdown);
   EXPECT_LT(md.find("## Run r2"), md.find("## Run r1"));  // newest run first
   EXPECT_NE(md.find("| c\\|d | migrated | 9.3 | 42.5 | 1.0 MiB | 0x100000068 | 0x200000002 | 17093 "
-                    "| shallow | no |"),
+                    "| full | no |"),
             std::string::npos)
       << md;
   std::string html = Read(files.html);
