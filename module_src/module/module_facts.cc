@@ -120,6 +120,13 @@ void ServiceFacts(const ModuleParams& p, const std::string& endpoint,
   const int timeout = static_cast<int>(p.timeout);
   Value running, serving, mode, zxid, node_count, version;  // null: unknown
   node.AddMember("client_endpoint", Str(endpoint, a), a);
+  // The same split in two ("[::1]:2181" -> "[::1]", 2181), for callers that connect to it.
+  size_t colon = endpoint.rfind(':');
+  node.AddMember("client_host", Str(colon == std::string::npos ? "" : endpoint.substr(0, colon), a),
+                 a);
+  node.AddMember("client_port",
+                 Value(colon == std::string::npos ? 0 : std::atoi(endpoint.c_str() + colon + 1)),
+                 a);
   Value process;  // null: no JVM with this zoo.cfg on its command line
   if (proc) {
     process.SetObject();

@@ -384,15 +384,16 @@ Plan BuildPlan(const Value& input) {
       p.problems.push_back(
           "target " + n.host + " runs ZooKeeper " + ver +
           ", older than 3.4, which zkmigrate cannot write for: upgrade the target");
-    } else if (mode == "raw" && VersionBelow(v, 3, 5)) {
-      p.problems.push_back(
-          "target " + n.host + " runs ZooKeeper " + ver +
-          ": raw bundles carry txn logs whose types (create2, createContainer, createTTL...)"
-          " need 3.5+; upgrade the target or set zk_bundle_mode=consolidated");
-    } else if (mode == "raw" && compressed && VersionBelow(v, 3, 6)) {
-      p.problems.push_back("target " + n.host + " runs ZooKeeper " + ver +
-                           " and the source snapshot is compressed: raw bundles need 3.6+ there;"
-                           " upgrade the target or set zk_bundle_mode=consolidated");
+    } else {
+      if (mode == "raw" && VersionBelow(v, 3, 5))
+        p.problems.push_back(
+            "target " + n.host + " runs ZooKeeper " + ver +
+            ": raw bundles carry txn logs whose types (create2, createContainer, createTTL...)"
+            " need 3.5+; upgrade the target or set zk_bundle_mode=consolidated");
+      if (mode == "raw" && compressed && VersionBelow(v, 3, 6))
+        p.problems.push_back("target " + n.host + " runs ZooKeeper " + ver +
+                             " and the source snapshot is compressed: raw bundles need 3.6+ there;"
+                             " upgrade the target or set zk_bundle_mode=consolidated");
     }
 
     int64_t jute = r.I64(n, "jute_limit", false).value_or(kDefaultJuteMaxBuffer);
@@ -466,7 +467,7 @@ Plan BuildPlan(const Value& input) {
   if (same_source > 0 && !dst.empty()) {
     bool all_done = same_source == dst.size() && same_zxid == dst.size() && serving == dst.size() &&
                     !p.source_running;
-    if (all_done) {
+    if (all_done && !force) {
       p.action = "skip";
       p.skip_reason = "the target already holds this source up to zxid " + earlier_zxid +
                       " (migrated " + earlier_when + "); nothing to do";

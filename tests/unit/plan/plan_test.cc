@@ -285,6 +285,11 @@ TEST(Plan, AFinishedMigrationIsSkippedAChangedSourceNeedsForce) {
   Plan f = BuildPlan(d3);
   EXPECT_TRUE(f.ok()) << PlanText(f);
   EXPECT_EQ(f.action, "migrate");
+  // Forced over a finished one: migrated again.
+  rapidjson::Document d6;
+  std::string again = "{\"force\": true, \"source\": {" + s1 + "}, \"target\": {" + done + "}}";
+  d6.Parse(again.c_str());
+  EXPECT_EQ(BuildPlan(d6).action, "migrate");
 
   // One target not serving: the earlier run did not finish there; a marker from another
   // source is not this migration.
