@@ -6,8 +6,11 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -327,6 +330,197 @@ TEST(DamageScan, A64MiBPreallocatedLogIsScannedToItsEnd) {
   r = ReadBytes(big);
   EXPECT_EQ(r.status.code(), Code::kCorrupt);
   EXPECT_EQ(r.valid_after, static_cast<int64_t>(big.size() - rec.size()));
+}
+
+// ---- logs tied to their cluster and epoch, digests or not (docs/DAMAGE.md)
+
+DataDirReport AnalyzeAt(const std::string& data, const std::string& log = "") {
+  AnalyzeOptions o;
+  o.data_dir = data;
+  o.log_dir = log;
+  o.max_buffer = 4 << 20;
+  DataTree tree;
+  return AnalyzeDataDir(o, &tree);
+}
+
+// A scratch copy of ensemble-3node/node1 (dataDir and dataLogDir).
+class EnsembleScratch {
+ public:
+  EnsembleScratch() {
+    char tmpl[] = "/tmp/zkm-damage-XXXXXX";
+    path_ = ::mkdtemp(tmpl);
+    fs::copy(kFixtures + "/ensemble-3node/node1", path_, fs::copy_options::recursive);
+  }
+  ~EnsembleScratch() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string data() const { return path_ + "/data"; }
+  std::string log() const { return path_ + "/datalog"; }
+  std::string epoch_file(const char* name) const { return data() + "/version-2/" + name; }
+
+ private:
+  std::string path_;
+};
+
+TEST(DamageEpoch, EnsembleNodeWithItsEpochFilesIsFine) {
+  EnsembleScratch e;
+  DataDirReport r = AnalyzeAt(e.data(), e.log());
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(EpochOf(r.last_zxid), 2);
+}
+
+TEST(DamageEpoch, EpochAboveAcceptedEpochIsRefused) {
+  EnsembleScratch e;
+  Spit(e.epoch_file("acceptedEpoch"), "1");
+  Spit(e.epoch_file("currentEpoch"), "1");
+  DataDirReport r = AnalyzeAt(e.data(), e.log());
+  EXPECT_EQ(r.status.code(), Code::kMismatch) << r.status.ToString();
+  EXPECT_TRUE(Has(r.status.message(), "is in epoch 2, above this node's acceptedEpoch 1"));
+}
+
+TEST(DamageEpoch, EpochAboveCurrentEpochIsRefusedUnlessATmpFileSaysWhy) {
+  EnsembleScratch e;
+  Spit(e.epoch_file("currentEpoch"), "1");
+  DataDirReport r = AnalyzeAt(e.data(), e.log());
+  EXPECT_EQ(r.status.code(), Code::kMismatch) << r.status.ToString();
+  EXPECT_TRUE(Has(r.status.message(), "above this node's currentEpoch 1"));
+  // ZooKeeper takes currentEpoch.tmp (an interrupted epoch update) as the current epoch.
+  Spit(e.epoch_file("currentEpoch.tmp"), "2");
+  DataDirReport t = AnalyzeAt(e.data(), e.log());
+  EXPECT_TRUE(t.status.ok()) << t.status.ToString();
+}
+
+TEST(DamageEpoch, NewEpochMustStartItsCounterAtOne) {
+  // Drop node1's first epoch-2 log: the next one starts at counter 0xf, not 1.
+  EnsembleScratch e;
+  // Keep only the epoch-1 snapshots, so replay crosses into epoch 2.
+  fs::remove(e.data() + "/version-2/snapshot.20000000d");
+  fs::remove(e.data() + "/version-2/snapshot.200000020");
+  DataDirReport before = AnalyzeAt(e.data(), e.log());
+  ASSERT_TRUE(before.status.ok()) << before.status.ToString();
+  std::vector<std::string> names;
+  for (const LogUse& u : before.logs) names.push_back(u.file.name);
+  ASSERT_NE(std::find(names.begin(), names.end(), "log.200000001"), names.end())
+      << "the newest snapshot needs the epoch-2 logs";
+  fs::remove(e.log() + "/version-2/log.200000001");
+  DataDirReport r = AnalyzeAt(e.data(), e.log());
+  EXPECT_EQ(r.status.code(), Code::kGap) << r.status.ToString();
+  EXPECT_TRUE(Has(r.status.message(), "jump from zxid "));
+}
+
+TEST(DamageEpoch, GapInsideAnEpochNamesBothZxids) {
+  // Remove one record from the middle of the last log (re-framed, CRCs right).
+  ScratchDir d(kFixtures + "/" + kSet);
+  std::string log = d.data() + "/version-2/" + kLog;
+  Fixture f = LoadLog();
+  size_t k = f.clean.recs.size() / 2;
+  const TxnRecord& gone = f.clean.recs[k];
+  std::string cut = f.bytes;
+  cut.erase(gone.offset, f.clean.recs[k + 1].offset - gone.offset);
+  Spit(log, cut);
+  DataDirReport r = AnalyzeAt(d.data());
+  EXPECT_EQ(r.status.code(), Code::kGap) << r.status.ToString();
+  EXPECT_TRUE(Has(r.status.message(), "from zxid " + Hex(f.clean.recs[k - 1].header.zxid) + " to " +
+                                          Hex(f.clean.recs[k + 1].header.zxid)));
+}
+
+// Re-frames every record of a log with zxid = zxid_of(index) and without its TxnDigest
+// (digests off), CRCs recomputed.
+std::string Renumber(const std::string& bytes, const std::vector<TxnRecord>& recs,
+                     const std::function<int64_t(size_t)>& zxid_of) {
+  std::string out = bytes.substr(0, 16);
+  for (size_t i = 0; i < recs.size(); ++i) {
+    std::string payload = bytes.substr(recs[i].offset + 12, static_cast<size_t>(recs[i].length));
+    if (recs[i].has_digest) payload.resize(payload.size() - kTxnDigestSize);
+    StoreLong(&payload[12], zxid_of(i));
+    char pre[12];
+    StoreLong(pre, Adler32(payload));
+    StoreInt(pre + 8, static_cast<int32_t>(payload.size()));
+    out.append(pre, 12);
+    out += payload;
+    out.push_back('B');
+  }
+  out.resize(out.size() + 4096, '\0');
+  return out;
+}
+
+std::string JavaHexName(const char* prefix, int64_t z) {
+  char b[40];
+  std::snprintf(b, sizeof b, "%s.%llx", prefix, static_cast<unsigned long long>(z));
+  return b;
+}
+
+TEST(DamageForeign, LogOfAnotherClusterInAStandaloneDirIsRefused) {
+  // standalone-nodigest (epoch 0, no digests, no myid, no epoch files) gets ensemble
+  // node1's epoch-2 log, digests stripped: a standalone server never changes epoch.
+  std::string foreign = Slurp(kFixtures + "/ensemble-3node/node1/datalog/version-2/log.200000001");
+  Read fr = ReadBytes(foreign);
+  ASSERT_TRUE(fr.status.ok());
+  ScratchDir d(kFixtures + "/standalone-nodigest/data");
+  DataDirReport before = AnalyzeAt(d.data());
+  ASSERT_TRUE(before.status.ok()) << before.status.ToString();
+  ASSERT_EQ(before.replay.digests_compared, 0u) << "the set has no digests";
+  Spit(d.data() + "/version-2/log.200000001",
+       Renumber(foreign, fr.recs, [&](size_t i) { return fr.recs[i].header.zxid; }));
+  DataDirReport r = AnalyzeAt(d.data());
+  EXPECT_EQ(r.status.code(), Code::kMismatch) << r.status.ToString();
+  EXPECT_TRUE(Has(r.status.message(), "to epoch 2 (zxid 0x200000001) in the data of a standalone"));
+}
+
+TEST(DamageForeign, EpochJumpInAnEnsembleNodeIsAWarning) {
+  // An epoch without txns (an election, no writes) is legitimate: node1's epoch-2 logs
+  // renumbered into epoch 4 (files renamed, acceptedEpoch/currentEpoch 4) only warn.
+  EnsembleScratch e;
+  fs::remove(e.data() + "/version-2/snapshot.20000000d");
+  fs::remove(e.data() + "/version-2/snapshot.200000020");
+  for (const char* name : {"log.200000001", "log.20000000f", "log.200000022"}) {
+    std::string path = e.log() + "/version-2/" + name;
+    std::string bytes = Slurp(path);
+    Read lr = ReadBytes(bytes);
+    ASSERT_TRUE(lr.status.ok());
+    fs::remove(path);
+    auto to4 = [&](size_t i) { return (int64_t{4} << 32) | CounterOf(lr.recs[i].header.zxid); };
+    Spit(e.log() + "/version-2/" + JavaHexName("log", to4(0)), Renumber(bytes, lr.recs, to4));
+  }
+  Spit(e.epoch_file("acceptedEpoch"), "4");
+  Spit(e.epoch_file("currentEpoch"), "4");
+  DataDirReport r = AnalyzeAt(e.data(), e.log());
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(EpochOf(r.last_zxid), 4);
+  bool warned = false;
+  for (const std::string& w : r.warnings) warned |= Has(w, "to epoch 4 (zxid 0x400000001)");
+  EXPECT_TRUE(warned);
+}
+
+TEST(DamageForeign, RenumberedLogThatConflictsWithTheTreeIsRefused) {
+  // standalone-plain's first log, digests stripped and renumbered to continue
+  // standalone-nodigest's sequence: its creates find nodes that already exist (or its
+  // txns find none), which no fuzzy snapshot explains.
+  std::string foreign = Slurp(kFixtures + "/standalone-plain/data/version-2/log.1");
+  Read fr = ReadBytes(foreign);
+  ASSERT_TRUE(fr.status.ok());
+  ScratchDir d(kFixtures + "/standalone-nodigest/data");
+  DataDirReport before = AnalyzeAt(d.data());
+  ASSERT_TRUE(before.status.ok());
+  int64_t next = before.last_zxid + 1;
+  Spit(d.data() + "/version-2/" + JavaHexName("log", next),
+       Renumber(foreign, fr.recs, [&](size_t i) { return next + static_cast<int64_t>(i); }));
+  DataDirReport r = AnalyzeAt(d.data());
+  EXPECT_EQ(r.status.code(), Code::kMismatch) << r.status.ToString();
+  EXPECT_TRUE(Has(r.status.message(), "do not belong to this tree")) << r.status.ToString();
+}
+
+TEST(DamageEpoch, FirstLogMustExtendTheSnapshot) {
+  // The log holding snapshot zxid + 1 is gone: the next one does not extend the snapshot.
+  ScratchDir d(kFixtures + "/" + kSet);
+  DataDirReport before = AnalyzeAt(d.data());
+  ASSERT_TRUE(before.status.ok());
+  ASSERT_GE(before.logs.size(), 2u);
+  fs::remove(before.logs.front().file.path);
+  DataDirReport r = AnalyzeAt(d.data());
+  EXPECT_EQ(r.status.code(), Code::kGap) << r.status.ToString();
+  EXPECT_TRUE(Has(r.status.message(), "right after the snapshot are missing"));
 }
 
 }  // namespace
