@@ -99,6 +99,13 @@ DataDirReport AnalyzeDataDir(const AnalyzeOptions& opts, DataTree* tree) {
   ro.snapshot_digest = ss.digest;
   ro.snapshot_max_zxid = ss.max_zxid;
   ro.digest_charset = ss.digest_charset;
+  ro.accepted_epoch = rep.scan.accepted_epoch;
+  ro.current_epoch = rep.scan.current_epoch;
+  ro.current_epoch_tmp = rep.scan.current_epoch_tmp;
+  const DataDirScan& sc = rep.scan;
+  ro.single_epoch = !opts.flat && !sc.myid && !sc.current_epoch && !sc.accepted_epoch &&
+                    !sc.current_epoch_invalid && !sc.accepted_epoch_invalid &&
+                    !sc.current_epoch_tmp && !sc.accepted_epoch_tmp && !sc.updating_epoch;
   Replayer replayer(tree, ro);
 
   std::vector<DataFile> needed = LogsNeededFor(rep.scan.logs, z);

@@ -106,6 +106,50 @@ TEST_F(Cli, DamagedSnapshotExitsOne) {
   fs::remove_all(dir);
 }
 
+// A bad end-of-record byte in log.44's second record, valid records after it
+// (docs/DAMAGE.md): check of the file and of the dir, and consolidate, refuse.
+TEST_F(Cli, DamageBeforeValidRecordsIsAProblemEverywhere) {
+  namespace fs = std::filesystem;
+  struct Scratch {
+    fs::path p = fs::temp_directory_path() / ("zkm-cli-damage-" + std::to_string(::getpid()));
+    ~Scratch() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } s;
+  fs::remove_all(s.p);
+  fs::create_directories(s.p / "data");
+  fs::copy(kFixtures + "/standalone-plain/data", s.p / "data", fs::copy_options::recursive);
+  std::string log = (s.p / "data" / "version-2" / "log.44").string();
+  CmdResult clean = Exec("check " + log);
+  ASSERT_EQ(clean.code, 0) << clean.out;
+  {
+    // Record 1 starts at 16; its length is at 24..27, its EOR byte right after its payload.
+    FILE* f = std::fopen(log.c_str(), "r+b");
+    unsigned char len[4];
+    std::fseek(f, 24, SEEK_SET);
+    ASSERT_EQ(std::fread(len, 1, 4, f), 4u);
+    long n = (long{len[0]} << 24) | (long{len[1]} << 16) | (long{len[2]} << 8) | long{len[3]};
+    std::fseek(f, 16 + 12 + n, SEEK_SET);
+    std::fputc('A', f);
+    std::fclose(f);
+  }
+  CmdResult one = Exec("check " + log);
+  EXPECT_EQ(one.code, 1) << one.out;
+  EXPECT_NE(one.out.find("PROBLEM"), std::string::npos) << one.out;
+  EXPECT_NE(one.out.find("a bad end-of-record byte at offset 16"), std::string::npos) << one.out;
+  EXPECT_NE(one.out.find("a valid record follows at offset "), std::string::npos) << one.out;
+  CmdResult dir = Exec("check " + (s.p / "data").string());
+  EXPECT_EQ(dir.code, 1) << dir.out;
+  EXPECT_NE(dir.out.find(log), std::string::npos) << dir.out;
+  CmdResult c = Exec("consolidate --no-progress --data-dir " + (s.p / "data").string() + " --out " +
+                     (s.p / "out").string());
+  EXPECT_EQ(c.code, 1) << c.out;
+  EXPECT_NE(c.out.find("a valid record follows"), std::string::npos) << c.out;
+  for (const auto& e : fs::directory_iterator(s.p / "out"))
+    EXPECT_NE(e.path().filename().string().rfind("snapshot.", 0), 0u) << "nothing written";
+}
+
 TEST_F(Cli, LogFileInspect) {
   CmdResult r = Exec("inspect --json " + kFixtures + "/standalone-plain/data/version-2/log.1");
   ASSERT_EQ(r.code, 0) << r.out;
