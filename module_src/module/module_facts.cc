@@ -218,6 +218,7 @@ void DiskFacts(const ZooCfg& cfg, int32_t max_buffer, Value& node, JsonAlloc& a)
       "seconds",
       Value(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()), a);
   disk.AddMember("snapshot", rep.snapshot ? ToJson(*rep.snapshot, a) : Value(), a);
+  disk.AddMember("from_empty_tree", rep.from_empty_tree, a);
   Value rejected(rapidjson::kArrayType);
   for (const RejectedSnapshot& r : rep.rejected) {
     Value e(rapidjson::kObjectType);

@@ -309,6 +309,14 @@ Plan BuildPlan(const Value& input) {
     best_zxid = chosen->last_zxid;
     p.bundle_host = chosen->host;
     p.source_last_zxid = best_zxid;
+    // ZooKeeper 3.4 data: logs and no snapshot load nowhere but on 3.4 itself.
+    const Value* empty = r.At(best->node, "disk.from_empty_tree");
+    if (mode == "raw" && empty != nullptr && empty->IsBool() && empty->GetBool())
+      p.problems.push_back(
+          "source node " + best->host +
+          " holds logs and no snapshot (ZooKeeper 3.4 data): a raw bundle of these files does "
+          "not load on ZooKeeper 3.5+ (\"No snapshot found, but there are log entries\"); set "
+          "zk_bundle_mode=consolidated, which replays them from zxid 0");
   } else if (!src.empty()) {
     p.problems.push_back(
         "no source node holds valid data (a snapshot with complete logs): repair one node's files");

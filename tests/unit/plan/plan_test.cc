@@ -187,6 +187,33 @@ TEST(Plan, OldTargetVersionsAndSharedEndpointsAreRefused) {
   EXPECT_NE(p.problems[2].find("need 3.5+"), std::string::npos);
 }
 
+// ZooKeeper 3.4 data (logs, no snapshot) cannot go raw: refused with the reason;
+// consolidated is fine.
+TEST(Plan, ARawBundleOf34DataWithoutASnapshotIsRefused) {
+  std::string src =
+      Facts("10.0.0.1", 0x200000010, 300, 20000, 64 * kMiB, 4096, 256 * kMiB, "3.4.13");
+  size_t at = src.find("\"disk\": {");
+  ASSERT_NE(at, std::string::npos);
+  src.insert(at + 9, "\"from_empty_tree\": true, ");
+  std::string dst = Facts("10.0.1.1", 0, 1, 0, 0, 0, 256 * kMiB, "3.8.0");
+  for (const char* mode : {"raw", "consolidated"}) {
+    rapidjson::Document d;
+    std::string in = "{\"bundle_mode\": \"" + std::string(mode) +
+                     "\", \"source\": {\"s1\": " + src + "}, \"target\": {\"t1\": " + dst + "}}";
+    d.Parse(in.c_str());
+    ASSERT_FALSE(d.HasParseError()) << in;
+    Plan p = BuildPlan(d);
+    EXPECT_EQ(p.bundle_host, "s1");
+    if (std::string(mode) == "raw") {
+      ASSERT_EQ(p.problems.size(), 1u) << PlanText(p);
+      EXPECT_NE(p.problems[0].find("logs and no snapshot"), std::string::npos) << p.problems[0];
+      EXPECT_NE(p.problems[0].find("zk_bundle_mode=consolidated"), std::string::npos);
+    } else {
+      EXPECT_TRUE(p.ok()) << PlanText(p);
+    }
+  }
+}
+
 TEST(Plan, EmptyAndOverlappingGroupsAreRefused) {
   rapidjson::Document d;
   Plan p = RunPlan("", "", &d);
