@@ -11,6 +11,7 @@ PKGS=(
   zookeeper default-jre-headless python3 python3-kazoo
   openssl procps iproute2 file
   ansible-core ansible-lint libzookeeper-mt-dev yamllint
+  clang libclang-rt-14-dev llvm
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -268,3 +268,24 @@ TEST_F(Cli, ProgressBarOnlyOnATerminal) {
   EXPECT_EQ(out.find("100%"), std::string::npos) << out;
 }
 }  // namespace
+
+namespace {
+// plan --facts reads its file through the bounded JSON reader: 200,000 levels of
+// nesting are a usage error naming the file, not a stack overflow.
+TEST_F(Cli, DeepPlanFactsFileIsAUsageErrorNotACrash) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("zkm-cli-deep-facts-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string facts = (dir / "facts.json").string();
+  std::string deep;
+  for (int i = 0; i < 200000; ++i) deep += "{\"a\":";
+  deep += "1" + std::string(200000, '}');
+  std::ofstream(facts, std::ios::binary) << "{\"source\": " << deep << "}";
+  CmdResult r = Exec("plan --facts " + facts);
+  fs::remove_all(dir);
+  EXPECT_EQ(r.code, 2) << r.out.substr(0, 500);
+  EXPECT_NE(r.out.find("nesting in --facts " + facts + " goes deeper than 64 levels"),
+            std::string::npos)
+      << r.out.substr(0, 500);
+}
+}  // namespace
