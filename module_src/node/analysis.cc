@@ -209,14 +209,17 @@ DataDirReport ReplayLogs(const AnalyzeOptions& opts, int64_t z, const SnapshotSu
                            " session(s) missing from the session table: a ZooKeeper leader "
                            "deletes them at load, followers keep them (consolidate drops them)");
   }
-  if (!fin.ok()) rep.status = fin;
   // With no snapshot nothing is fuzzy: a txn that does not apply to the tree
-  // rebuilt from zxid 0 means earlier txns are missing (a whole epoch's log gone).
+  // rebuilt from zxid 0 means earlier txns are missing (a whole epoch's log gone);
+  // that is the reason to give, before the replay's own finding.
   if (rep.status.ok() && rep.from_empty_tree && rep.replay.ignored_errors > 0)
     rep.status = Status::Gap(
         std::to_string(rep.replay.ignored_errors) + " txn(s) of the logs in " + rep.scan.log_dir +
         " do not apply to the tree rebuilt from zxid 0 (no snapshot): earlier txns are missing; "
-        "with no snapshot the oldest log must start the data's first epoch (zxid counter 1)");
+        "with no snapshot the oldest log must start the data's first epoch (zxid counter 1)" +
+        (fin.ok() ? std::string() : " (" + fin.message() + ")"));
+  else if (!fin.ok())
+    rep.status = fin;
   return rep;
 }
 

@@ -528,8 +528,10 @@ node:
       type: int
     disk:
       description: The files on disk. C(status) (C(ok), or the kind of problem) and C(msg); the newest
-        valid C(snapshot) and the C(rejected_snapshots) passed over; C(znodes), C(sessions), C(tree_digest),
-        C(orphan_ephemerals); counts and bytes of snapshots and logs; C(logs_replayed); C(warnings).
+        valid C(snapshot) and the C(rejected_snapshots) passed over; C(from_empty_tree) (true for ZooKeeper
+        3.4 data with logs and no snapshot, replayed from zxid 0 onto the empty 3.4 tree); C(znodes),
+        C(sessions), C(tree_digest), C(orphan_ephemerals); counts and bytes of snapshots and logs; C(logs_replayed);
+        C(warnings).
       type: dict
     free_space:
       description: Total, free and available bytes of the filesystems of C(data_dir) and C(data_log_dir).
