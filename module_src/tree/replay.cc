@@ -84,12 +84,16 @@ Status Replayer::Apply(const TxnRecord& rec) {
                             : "transactions in between are missing") +
                        " (a log file is missing or cut short)");
   }
-  if (!same_epoch && opts_.single_epoch) {
-    return Status::Mismatch(
+  if (!same_epoch && opts_.single_epoch && !warned_single_epoch_) {
+    // A standalone server keeps its epoch, but a quorum node's files copied without
+    // myid and epoch files look the same and ZooKeeper loads them: a warning.
+    warned_single_epoch_ = true;
+    stats_.warnings.push_back(
         "the logs go from epoch " + std::to_string(EpochOf(prev_zxid_)) + " (zxid " +
         Hex(prev_zxid_) + ") to epoch " + std::to_string(EpochOf(zxid)) + " (zxid " + Hex(zxid) +
-        ") in the data of a standalone server (no myid, no epoch files), whose epoch never "
-        "changes: a log here comes from another cluster");
+        ") in a data dir with no myid and no epoch files: a standalone server never changes"
+        " epoch, so these are a quorum node's files copied without them, or a log from another"
+        " cluster");
   }
   if (!same_epoch && EpochOf(zxid) - EpochOf(prev_zxid_) > 1) {
     // Legitimate when a leader was elected and lost its quorum before committing

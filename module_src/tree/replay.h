@@ -42,7 +42,8 @@ struct ReplayOptions {
   std::optional<int64_t> accepted_epoch, current_epoch;
   bool current_epoch_tmp = false;
   // The data of a standalone server (no myid, no epoch files): its epoch never changes, so
-  // a txn in another epoch than the snapshot's is refused (a log from another cluster).
+  // a txn in another epoch than the snapshot's is a warning (a quorum node's files copied
+  // without myid and epoch files, which ZooKeeper loads, or a log from another cluster).
   bool single_epoch = false;
 };
 
@@ -96,6 +97,7 @@ class Replayer {
   ReplayOptions opts_;
   ReplayStats stats_;
   int64_t prev_zxid_;
+  bool warned_single_epoch_ = false;
   bool snapshot_digest_pending_ = false;
   void Missing(std::string_view path, int64_t zxid);
   std::map<std::string, int64_t, std::less<>> missing_;  // path -> first zxid that missed it

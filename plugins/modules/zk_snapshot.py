@@ -775,8 +775,9 @@ plan:
   returned: state=plan
   type: dict
 heap_bytes:
-  description: With I(state=facts), the server's maximum heap (I(heap), else the running JVM's last C(-Xmx)
-    or C(-XX:MaxHeapSize)); null when unknown.
+  description:
+  - With I(state=facts), the server's maximum heap (I(heap), else the running JVM's last C(-Xmx) or C(-XX:MaxHeapSize));
+    null when unknown.
   returned: state=facts
   type: int
 heap_source:
@@ -785,8 +786,8 @@ heap_source:
   returned: state=facts
   type: str
 work_free_bytes:
-  description: With I(state=facts) and I(work_dir), bytes available where bundles will be written; null
-    when unreadable.
+  description:
+  - With I(state=facts) and I(work_dir), bytes available where bundles will be written; null when unreadable.
   returned: state=facts with work_dir
   type: int
 marker:
@@ -795,8 +796,8 @@ marker:
   returned: state=facts
   type: dict
 version:
-  description: With I(state=facts), the server's ZooKeeper version (C(srvr), else I(server_version));
-    null when unknown.
+  description:
+  - With I(state=facts), the server's ZooKeeper version (C(srvr), else I(server_version)); null when unknown.
   returned: state=facts
   type: str
 version_source:

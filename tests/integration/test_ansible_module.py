@@ -726,7 +726,7 @@ def _env_nosnap():
     cfg = W.env_cfgs["env_nosnap"]
     dest = os.path.join(W.work, "never3")
     run = adhoc("env_nosnap", "state=bundle config=%s dest=%s" % (cfg, dest), W.work, W.inventory)
-    expect_fail(run, "bundle, no snapshot", r"no snapshot in %s" % re.escape(
+    expect_fail(run, "bundle, no snapshot", r"no snapshot and no log in %s" % re.escape(
         os.path.join(os.path.dirname(cfg), "data", "version-2")))
     check(not os.path.exists(dest) or not os.listdir(dest), "nothing written to dest")
 
