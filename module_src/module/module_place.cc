@@ -209,8 +209,11 @@ void RunPlace(const ModuleParams& p, ModuleResult* r) {
   c.node = std::move(*node);
   if (p.max_buffer > 0)
     c.max_buffer = static_cast<int32_t>(std::min<int64_t>(p.max_buffer, 1 << 30));
+  std::unique_ptr<NodeLock> lock;
+  Status st = LockNode(c.node, "place", p.check_mode, &lock, &r->warnings);
+  if (!st.ok()) return r->Fail(st.message(), st);
   std::string unused;
-  Status st = RequireStopped(c.node, p.timeout, false, "place", &unused);
+  st = RequireStopped(c.node, p.timeout, false, "place", &unused);
   if (!st.ok()) return r->Fail(st.message(), st);
 
   c.src = p.src;

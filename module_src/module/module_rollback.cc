@@ -48,8 +48,11 @@ void RunRollback(const ModuleParams& p, ModuleResult* r) {
   auto node = LoadNode(p.config);
   if (!node.ok()) return r->Fail(node.status().message(), node.status());
   const NodeContext& n = *node;
+  std::unique_ptr<NodeLock> lock;
+  Status st = LockNode(n, "rollback", p.check_mode, &lock, &r->warnings);
+  if (!st.ok()) return r->Fail(st.message(), st);
   std::string unused;
-  Status st = RequireStopped(n, p.timeout, false, "rollback", &unused);
+  st = RequireStopped(n, p.timeout, false, "rollback", &unused);
   if (!st.ok()) return r->Fail(st.message(), st);
 
   std::string root = p.backup_dir.empty() ? n.cfg.data_dir + "/zkmigrate-backup" : p.backup_dir;
