@@ -68,6 +68,20 @@ Status LockNode(const NodeContext& node, const std::string& state, bool probe_on
   return Status::Ok();
 }
 
+Value RecoveredJson(const std::vector<Recovery>& v, rapidjson::Document::AllocatorType& a) {
+  Value arr(rapidjson::kArrayType);
+  for (const Recovery& x : v) {
+    Value o(rapidjson::kObjectType);
+    o.AddMember("migration_id", Str(x.migration_id, a), a);
+    o.AddMember("backup_dir", Str(x.dir, a), a);
+    o.AddMember("found_phase", Str(x.found_phase, a), a);
+    o.AddMember("action", Str(x.action, a), a);
+    o.AddMember("detail", Str(x.detail, a), a);
+    arr.PushBack(o, a);
+  }
+  return arr;
+}
+
 Value ManifestSummary(const Manifest& m, rapidjson::Document::AllocatorType& a) {
   Value o(rapidjson::kObjectType);
   o.AddMember("mode", Str(m.mode, a), a);

@@ -13,6 +13,7 @@
 
 #include "base/status.h"
 #include "module/module.h"
+#include "node/journal.h"
 #include "node/lock.h"
 #include "node/manifest.h"
 #include "node/zoo_cfg.h"
@@ -52,6 +53,10 @@ Status RequireStopped(const NodeContext& node, int64_t timeout_s, bool allow,
 // lock taken over adds a warning.
 Status LockNode(const NodeContext& node, const std::string& state, bool probe_only,
                 std::unique_ptr<NodeLock>* out, std::vector<std::string>* warnings);
+
+// [{migration_id, backup_dir, found_phase, action, detail}] for the `recovered` result.
+rapidjson::Value RecoveredJson(const std::vector<Recovery>& v,
+                               rapidjson::Document::AllocatorType& a);
 
 // {mode, files:[names], snapshot_zxid(_hex), last_zxid(_hex), znodes, ...}.
 rapidjson::Value ManifestSummary(const Manifest& m, rapidjson::Document::AllocatorType& a);
