@@ -71,8 +71,9 @@ Status WriteJournal(BackupRecord* rec, const std::string& phase) {
 
 std::vector<std::string> ScannedPaths(const NodeDirs& n) {
   std::vector<std::string> out;
-  for (const std::string& d : {n.snap_dir(), n.log_dir()}) {
-    if (d == n.log_dir() && !n.split()) break;
+  std::vector<std::string> dirs{n.snap_dir()};
+  if (n.split()) dirs.push_back(n.log_dir());
+  for (const std::string& d : dirs) {
     auto names = ListDir(d);
     if (!names.ok()) continue;
     for (const std::string& x : *names) out.push_back(d + "/" + x);
