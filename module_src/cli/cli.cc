@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "base/json.h"
 #include "format/jute.h"
 #include "net/probe.h"
 #include "node/analysis.h"
@@ -719,8 +720,8 @@ int PlanVerb(const Args& a) {
   for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
   std::fclose(f);
   rapidjson::Document in;
-  in.Parse(text.c_str(), text.size());
-  if (in.HasParseError() || !in.IsObject())
+  if (Status st = ParseJson(text, "--facts " + path, &in); !st.ok()) return Usage(st.message());
+  if (!in.IsObject())
     return Usage("--facts " + path + " is not a JSON object of source and target facts");
   Plan p = BuildPlan(in);
   if (a.flags.count("--json")) {

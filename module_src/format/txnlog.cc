@@ -7,6 +7,8 @@ namespace zkm {
 
 namespace {
 constexpr size_t kBufferSize = 1 << 20;
+constexpr size_t kScanWindow = 64 << 10;          // bytes looked at per step of the scan
+constexpr uint64_t kScanBaseBudget = 256u << 20;  // Adler-32 bytes any scan may spend
 }  // namespace
 
 // ---- TxnLogReader
@@ -16,13 +18,19 @@ TxnLogReader::TxnLogReader(ByteSource& src, int32_t max_record)
 
 size_t TxnLogReader::Fill(size_t n) {
   while (end_pos_ - pos_ < n && !eof_ && status_.ok()) {
-    if (buf_.size() - pos_ < n) {  // make room: move the unread tail to the front
-      size_t unread = end_pos_ - pos_;
-      std::memmove(buf_.data(), buf_.data() + pos_, unread);
-      base_ += pos_;
-      pos_ = 0;
-      end_pos_ = unread;
-      if (buf_.size() < n) buf_.resize(n);
+    if (end_pos_ == buf_.size()) {
+      // Full. Compact once half the buffer is consumed (each byte moves at most once per
+      // half-buffer advanced), else double it: the buffer grows only with bytes actually
+      // read, so a huge `len` near EOF never allocates more than about twice the file.
+      if (pos_ >= buf_.size() / 2) {
+        size_t unread = end_pos_ - pos_;
+        std::memmove(buf_.data(), buf_.data() + pos_, unread);
+        base_ += pos_;
+        pos_ = 0;
+        end_pos_ = unread;
+      } else {
+        buf_.resize(buf_.size() * 2);
+      }
     }
     auto r = src_.Read(buf_.data() + end_pos_, buf_.size() - end_pos_);
     if (!r.ok()) {
@@ -85,7 +93,7 @@ bool TxnLogReader::Next(TxnRecord* rec) {
   size_t got = Fill(kRecordPrefixSize);
   if (!status_.ok()) return false;
   if (got == 0) return Stop(LogEnd::kEof, at);
-  if (got < kRecordPrefixSize) {
+  if (got < kRecordPrefixSize) {  // too few bytes left to hold any record: nothing to scan
     torn_bytes_ = got;
     pos_ += got;
     return Stop(LogEnd::kTornRecord, at);
@@ -95,44 +103,42 @@ bool TxnLogReader::Next(TxnRecord* rec) {
   int32_t len = LoadInt(p + kRecordCrcSize);
   if (len == 0) {
     // ZooKeeper looks only at len; a non-zero crc here is itself data after the padding.
-    pos_ += kRecordPrefixSize;
     Stop(LogEnd::kZeroPadding, at);
     if (crc != 0) {
       size_t i = 0;
       while (p[i] == 0) ++i;
       data_after_padding_ = static_cast<int64_t>(at + i);
-    } else {
-      ScanPadding();
     }
-    return false;
+    return EndOrDamage(at, crc != 0 ? "a zero length field in a record with a non-zero CRC"
+                                    : "zero bytes where a record should start");
   }
   if (len < 0 || len > max_record_) {
-    return Damage(Status::Corrupt("unreasonable length " + std::to_string(len) +
-                                      " for the txn record at offset " + std::to_string(at) +
-                                      " (limit " + std::to_string(max_record_) + ")",
-                                  static_cast<int64_t>(at)));
+    return Damage(Status::Corrupt(
+        "unreasonable length " + std::to_string(len) + " for the txn record at offset " +
+            std::to_string(at) + " (limit " + std::to_string(max_record_) + ")" + AfterDamage(at),
+        static_cast<int64_t>(at)));
   }
   size_t need = kRecordPrefixSize + static_cast<size_t>(len) + 1;
   got = Fill(need);
   if (!status_.ok()) return false;
   if (got < need) {
     torn_bytes_ = got;
-    pos_ += got;
-    return Stop(LogEnd::kTornRecord, at);
+    Stop(LogEnd::kTornRecord, at);
+    return EndOrDamage(
+        at, "a record of length " + std::to_string(len) + " that runs past the end of the file");
   }
   p = buf_.data() + pos_;
   std::string_view payload(p + kRecordPrefixSize, static_cast<size_t>(len));
   // Java checks the EOR byte before the CRC, so a bad EOR ends the file even if the CRC is bad.
   if (static_cast<uint8_t>(p[need - 1]) != kEndOfRecord) {
-    pos_ += need;
-    return Stop(LogEnd::kBadEor, at);
+    Stop(LogEnd::kBadEor, at);
+    return EndOrDamage(at, "a bad end-of-record byte");
   }
   uint32_t actual = Adler32(payload);
   if (crc != static_cast<int64_t>(actual)) {
-    return Damage(Status::Corrupt("CRC check failed for the record at offset " +
-                                      std::to_string(at) + ": stored " + Hex(crc) + ", computed " +
-                                      Hex(actual),
-                                  static_cast<int64_t>(at)));
+    std::string what = "CRC check failed for the record at offset " + std::to_string(at) +
+                       ": stored " + Hex(crc) + ", computed " + Hex(actual);
+    return Damage(Status::Corrupt(what + AfterDamage(at), static_cast<int64_t>(at)));
   }
   Status st = DecodeTxnPayload(payload, at, rec);
   pos_ += need;
@@ -142,17 +148,91 @@ bool TxnLogReader::Next(TxnRecord* rec) {
   return true;
 }
 
-void TxnLogReader::ScanPadding() {
-  while (status_.ok()) {
-    size_t got = Fill(kBufferSize);
-    if (got == 0) return;
+bool TxnLogReader::EndOrDamage(uint64_t at, const std::string& what) {
+  int64_t first_nonzero = -1;
+  ScanResult found = ScanForRecord(at + 1, &first_nonzero);
+  if (end_ == LogEnd::kZeroPadding && data_after_padding_ < 0) data_after_padding_ = first_nonzero;
+  if (!status_.ok()) return false;  // an I/O error during the scan
+  if (found == ScanResult::kNone) return false;
+  std::string msg =
+      what + " at offset " + std::to_string(at) + ", where ZooKeeper stops reading " + "this log";
+  if (found == ScanResult::kFound) {
+    msg += "; a valid record follows at offset " + std::to_string(valid_after_) + " (zxid " +
+           Hex(valid_after_zxid_) +
+           "): ZooKeeper would silently drop every transaction from there on";
+  } else {
+    msg +=
+        "; too many record-like bytes follow to rule out valid records after it "
+        "(the scan gave up at offset " +
+        std::to_string(bytes_read()) + ")";
+  }
+  return Damage(Status::Corrupt(msg, static_cast<int64_t>(at)));
+}
+
+std::string TxnLogReader::AfterDamage(uint64_t at) {
+  ScanResult found = ScanForRecord(at + 1, nullptr);
+  if (!status_.ok()) return "";
+  switch (found) {
+    case ScanResult::kFound:
+      return "; a valid record follows at offset " + std::to_string(valid_after_) + " (zxid " +
+             Hex(valid_after_zxid_) + ")";
+    case ScanResult::kGaveUp:
+      return "; the scan for valid records after it gave up at offset " +
+             std::to_string(bytes_read());
+    case ScanResult::kNone:
+      break;
+  }
+  return "; no valid record follows it";
+}
+
+TxnLogReader::ScanResult TxnLogReader::ScanForRecord(uint64_t from, int64_t* first_nonzero) {
+  // Every caller stopped inside the buffered bytes (base_ <= at < base_ + end_pos_).
+  pos_ = static_cast<size_t>(std::min<uint64_t>(from - base_, end_pos_));
+  // Adler-32 work allowed, in bytes: a base plus 8 per byte scanned. Real logs use a sliver
+  // of it (a candidate needs four zero bytes, a sane length and an EOR byte at the right
+  // place before any checksum); a crafted file cannot make the scan quadratic.
+  uint64_t spent = 0;
+  constexpr size_t kMinCandidate = kRecordPrefixSize + kTxnHeaderSize + 1;
+  for (;;) {
+    size_t got = Fill(kScanWindow);
+    if (!status_.ok()) return ScanResult::kNone;
+    if (got < kMinCandidate) {
+      pos_ += got;
+      return ScanResult::kNone;
+    }
     const char* p = buf_.data() + pos_;
     const char* nz = std::find_if(p, p + got, [](char ch) { return ch != 0; });
-    pos_ += static_cast<size_t>(nz - p);
-    if (nz != p + got) {
-      data_after_padding_ = static_cast<int64_t>(bytes_read());
-      return;
+    if (first_nonzero && *first_nonzero < 0 && nz != p + got)
+      *first_nonzero = static_cast<int64_t>(bytes_read() + static_cast<uint64_t>(nz - p));
+    // A record's len (bytes 8..11) is not zero, so a candidate starts at most 11 bytes
+    // before the next non-zero byte: long zero runs (the preallocation) are skipped.
+    size_t skip = static_cast<size_t>(nz - p);
+    if (skip >= kRecordPrefixSize) {
+      pos_ += skip - (kRecordPrefixSize - 1);
+      continue;
     }
+    if (LoadInt(p) == 0) {  // the crc's high half: Adler-32 is zero-extended
+      int32_t len = LoadInt(p + kRecordCrcSize);
+      if (len >= static_cast<int32_t>(kTxnHeaderSize) && len <= max_record_) {
+        size_t need = kRecordPrefixSize + static_cast<size_t>(len) + 1;
+        if (Fill(need) == need) {
+          p = buf_.data() + pos_;
+          if (static_cast<uint8_t>(p[need - 1]) == kEndOfRecord) {
+            spent += static_cast<uint64_t>(len);
+            if (spent > kScanBaseBudget + 8 * (bytes_read() - from)) return ScanResult::kGaveUp;
+            std::string_view payload(p + kRecordPrefixSize, static_cast<size_t>(len));
+            if (Adler32(payload) == static_cast<uint32_t>(LoadInt(p + 4))) {
+              valid_after_ = static_cast<int64_t>(bytes_read());
+              valid_after_zxid_ = LoadLong(payload.data() + 12);  // TxnHeader: clientId, cxid
+              return ScanResult::kFound;
+            }
+          }
+        } else if (!status_.ok()) {
+          return ScanResult::kNone;
+        }
+      }
+    }
+    ++pos_;
   }
 }
 
@@ -212,7 +292,9 @@ TxnLogSummary SummarizeTxnLog(ByteSource& src, int32_t max_record) {
   s.end_offset = reader.end_offset();
   s.file_bytes = reader.bytes_read();
   std::string at = " at offset " + std::to_string(s.end_offset);
-  if (s.end == LogEnd::kTornRecord) {
+  if (!s.status.ok()) {
+    // The damage says it all (an end followed by valid records is damage).
+  } else if (s.end == LogEnd::kTornRecord) {
     warn("torn record" + at + ": the file ends " + std::to_string(reader.torn_bytes()) +
          " bytes into it (ZooKeeper drops it and reads on in the next log)");
   } else if (s.end == LogEnd::kBadEor) {

@@ -14,6 +14,11 @@
 //                    was partial", treated as end of file).
 //     kTornRecord and kBadEor are benign for ZooKeeper but mean the file did not end the way
 //     a healthy log does, which SummarizeTxnLog() turns into warnings.
+//     Each of kZeroPadding, kTornRecord and kBadEor is an end only if no valid record follows
+//     it: the reader then looks at every later offset for a whole record whose Adler-32
+//     matches (docs/DAMAGE.md). If one exists, ZooKeeper would stop there and silently drop
+//     committed transactions, so the stop becomes damage (kCorrupt at the stop's offset,
+//     the message naming the valid record's offset and zxid).
 //   * damage (Next() returns false, status() holds it with the file offset): len < 0 or
 //     over max_record, a CRC mismatch, an unknown top-level type (a top-level check, 13,
 //     included), a body that does not fit its record, an unknown multi sub-type, and a
@@ -108,6 +113,10 @@ class TxnLogReader {
   int64_t data_after_padding() const { return data_after_padding_; }
   // After kTornRecord: how many bytes of the torn record the file still holds.
   uint64_t torn_bytes() const { return torn_bytes_; }
+  // After damage, or after an end ZooKeeper would accept: the offset of the first whole
+  // record after it whose CRC matches, and that record's zxid; -1 if there is none.
+  int64_t valid_record_after() const { return valid_after_; }
+  int64_t valid_record_after_zxid() const { return valid_after_zxid_; }
   // Bytes consumed from the source so far (including scanned padding).
   uint64_t bytes_read() const { return base_ + pos_; }
 
@@ -115,7 +124,17 @@ class TxnLogReader {
   size_t Fill(size_t n);  // makes up to n bytes available; fewer only at EOF or error
   bool Stop(LogEnd how, uint64_t at);
   bool Damage(Status st);
-  void ScanPadding();
+  enum class ScanResult { kNone, kFound, kGaveUp };
+  // Looks at every offset from `from` to EOF for a whole record whose Adler-32 matches
+  // (long zero runs skipped); sets valid_after_*. *first_nonzero, when given and still -1,
+  // gets the offset of the first non-zero byte seen.
+  ScanResult ScanForRecord(uint64_t from, int64_t* first_nonzero);
+  // After a stop ZooKeeper takes for an end of file (`what` at `at`): the end stands if
+  // nothing valid follows, otherwise it becomes damage naming both offsets. Returns false.
+  bool EndOrDamage(uint64_t at, const std::string& what);
+  // For damage ZooKeeper refuses anyway: "; a valid record follows at offset N (zxid Z)"
+  // or "; no valid record follows it".
+  std::string AfterDamage(uint64_t at);
 
   ByteSource& src_;
   int32_t max_record_;
@@ -129,6 +148,7 @@ class TxnLogReader {
   uint64_t end_offset_ = 0;
   int64_t data_after_padding_ = -1;
   uint64_t torn_bytes_ = 0;
+  int64_t valid_after_ = -1, valid_after_zxid_ = -1;
   Status status_;
   int32_t version_ = 0;
   int64_t dbid_ = 0;

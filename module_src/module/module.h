@@ -51,6 +51,20 @@ struct ModuleParams {
   std::shared_ptr<const rapidjson::Document> facts;
   std::vector<std::string> source_hosts;
   std::vector<std::string> target_hosts;
+  // plan: the group names (for messages), the phase ("preflight": nodes as they run;
+  // "bundle": the source was stopped and read again, the node to bundle on is chosen),
+  // replace an earlier migration (force), and the controller's staging dir.
+  std::string source_group = "the source";
+  std::string target_group = "the target";
+  std::string phase = "preflight";
+  bool force = false;
+  std::string controller_dir;
+  bool format_given = false;  // format was set by the caller (plan: else chosen from versions)
+  // facts: the heap the server runs with when it cannot be read from its JVM ("512m"),
+  // and the dir bundles are written under (its free space is reported).
+  std::string heap;
+  std::string work_dir;
+  std::string server_version;  // facts: the server's version when it cannot be asked (stopped)
   // From Ansible.
   bool check_mode = false;
   bool diff = false;

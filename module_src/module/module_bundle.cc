@@ -248,9 +248,18 @@ void RunBundle(const ModuleParams& p, ModuleResult* r) {
         "cannot read the data dirs of " + plan.node.config_path + ": " + scan.status().message(),
         scan.status());
   plan.scan = std::move(*scan);
-  if (plan.scan.snapshots.empty())
-    return r->Fail("no snapshot in " + plan.scan.snap_dir + ": nothing to bundle",
+  if (plan.scan.snapshots.empty() && plan.scan.logs.empty())
+    return r->Fail("no snapshot and no log in " + plan.scan.snap_dir + ": nothing to bundle",
                    Status::NotFound("no snapshot in " + plan.scan.snap_dir));
+  // ZooKeeper 3.4 data (logs, no snapshot): a 3.5+ server refuses these files as
+  // they are ("No snapshot found, but there are log entries"); the consolidated
+  // bundle replays them from zxid 0 instead (docs/FORMATS.md 17).
+  if (plan.scan.snapshots.empty() && p.mode == "raw")
+    return r->Fail("no snapshot in " + plan.scan.snap_dir +
+                       ", only logs (ZooKeeper 3.4 data): a raw bundle of these files does not "
+                       "load on ZooKeeper 3.5+ (\"No snapshot found, but there are log "
+                       "entries\"); use mode: consolidated, which replays the logs from zxid 0",
+                   Status::Invalid("raw bundle of a data dir without a snapshot"));
 
   Manifest& m = plan.m;
   m.tool_version = ZKM_VERSION;
@@ -272,7 +281,8 @@ void RunBundle(const ModuleParams& p, ModuleResult* r) {
     if (it != plan.node.cfg.props.end()) m.source.settings[k] = it->second;
   }
   m.source.settings["observed.snapshot_compression"] =
-      CompressionName(plan.scan.snapshots.back().compression);
+      plan.scan.snapshots.empty() ? "none"
+                                  : CompressionName(plan.scan.snapshots.back().compression);
   m.source.stamps = Stamps(plan.scan);
 
   // Where the bundle goes, and what is there now.
@@ -309,9 +319,14 @@ void RunBundle(const ModuleParams& p, ModuleResult* r) {
 
   // Preconditions before writing anything.
   std::string probe_dir = NearestExisting(dest);
-  const DataFile& newest = plan.scan.snapshots.back();
-  uint64_t needed = newest.size * (newest.compression == Compression::kPlain ? 1 : 4);
-  for (const DataFile& f : LogsNeededFor(plan.scan.logs, newest.zxid)) needed += f.size;
+  uint64_t needed = 0;
+  int64_t from_zxid = 0;
+  if (!plan.scan.snapshots.empty()) {
+    const DataFile& newest = plan.scan.snapshots.back();
+    needed = newest.size * (newest.compression == Compression::kPlain ? 1 : 4);
+    from_zxid = newest.zxid;
+  }
+  for (const DataFile& f : LogsNeededFor(plan.scan.logs, from_zxid)) needed += f.size;
   Value checks(rapidjson::kObjectType);
   checks.AddMember("dest_free_bytes_needed", needed, a);
   r->Set("checks", std::move(checks));
@@ -334,7 +349,7 @@ void RunBundle(const ModuleParams& p, ModuleResult* r) {
     if (p.check_mode) {
       Value would(rapidjson::kObjectType);
       would.AddMember("mode", Str(p.mode, a), a);
-      would.AddMember("source_snapshot", Str(rep.snapshot->name, a), a);
+      would.AddMember("source_snapshot", rep.snapshot ? Str(rep.snapshot->name, a) : Value(), a);
       would.AddMember("logs", static_cast<uint64_t>(rep.logs.size()), a);
       would.AddMember("last_zxid", rep.last_zxid, a);
       would.AddMember("last_zxid_hex", Str(Hex(rep.last_zxid), a), a);

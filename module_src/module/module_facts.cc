@@ -14,6 +14,9 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "base/json.h"
+#include "format/byte_source.h"
+#include "format/zk_types.h"
 #include "module/module.h"
 #include "module/module_node.h"
 #include "net/probe.h"
@@ -40,6 +43,20 @@ void Hex(Value& o, const char* key, int64_t zxid, JsonAlloc& a) {
 }
 
 }  // namespace
+
+std::optional<uint64_t> AvailableBytesFor(const std::string& path) {
+  std::string d = path.empty() ? "." : path;
+  for (;;) {
+    struct stat st;
+    if (::stat(d.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) break;
+    if (d == "/" || d == ".") return std::nullopt;
+    size_t slash = d.find_last_of('/');
+    d = slash == std::string::npos ? "." : slash == 0 ? "/" : d.substr(0, slash);
+  }
+  struct statvfs sv;
+  if (::statvfs(d.c_str(), &sv) != 0) return std::nullopt;
+  return uint64_t(sv.f_bavail) * uint64_t(sv.f_frsize ? sv.f_frsize : sv.f_bsize);
+}
 
 std::string FindZooCfg(const std::string& config, std::string* found_by,
                        std::vector<std::string>* searched) {
@@ -103,6 +120,13 @@ void ServiceFacts(const ModuleParams& p, const std::string& endpoint,
   const int timeout = static_cast<int>(p.timeout);
   Value running, serving, mode, zxid, node_count, version;  // null: unknown
   node.AddMember("client_endpoint", Str(endpoint, a), a);
+  // The same split in two ("[::1]:2181" -> "[::1]", 2181), for callers that connect to it.
+  size_t colon = endpoint.rfind(':');
+  node.AddMember("client_host", Str(colon == std::string::npos ? "" : endpoint.substr(0, colon), a),
+                 a);
+  node.AddMember("client_port",
+                 Value(colon == std::string::npos ? 0 : std::atoi(endpoint.c_str() + colon + 1)),
+                 a);
   Value process;  // null: no JVM with this zoo.cfg on its command line
   if (proc) {
     process.SetObject();
@@ -194,6 +218,7 @@ void DiskFacts(const ZooCfg& cfg, int32_t max_buffer, Value& node, JsonAlloc& a)
       "seconds",
       Value(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()), a);
   disk.AddMember("snapshot", rep.snapshot ? ToJson(*rep.snapshot, a) : Value(), a);
+  disk.AddMember("from_empty_tree", rep.from_empty_tree, a);
   Value rejected(rapidjson::kArrayType);
   for (const RejectedSnapshot& r : rep.rejected) {
     Value e(rapidjson::kObjectType);
@@ -231,11 +256,23 @@ void DiskFacts(const ZooCfg& cfg, int32_t max_buffer, Value& node, JsonAlloc& a)
   disk.AddMember("valid_log_bytes", Value(valid_log_bytes), a);
   Value tf(rapidjson::kObjectType);
   if (consistent) {
-    uint64_t path_bytes = 0, largest = 0, ephemerals = 0;
+    uint64_t path_bytes = 0, largest = 0, ephemerals = 0, containers = 0, ttl_nodes = 0;
     tree.ForEach([&](const Node& n) {
       path_bytes += n.path.size();
       if (n.data_len > 0) largest = std::max<uint64_t>(largest, uint64_t(n.data_len));
-      if (n.stat.ephemeral_owner != 0) ++ephemerals;
+      switch (KindOfOwner(n.stat.ephemeral_owner)) {
+        case NodeKind::kEphemeral:
+          ++ephemerals;
+          break;
+        case NodeKind::kContainer:
+          ++containers;
+          break;
+        case NodeKind::kTtl:
+          ++ttl_nodes;
+          break;
+        default:
+          break;
+      }
     });
     tf.AddMember("znodes", Value(uint64_t(tree.size())), a);
     tf.AddMember("path_bytes", Value(path_bytes), a);
@@ -243,6 +280,8 @@ void DiskFacts(const ZooCfg& cfg, int32_t max_buffer, Value& node, JsonAlloc& a)
     tf.AddMember("acl_entries", Value(uint64_t(tree.acls().size())), a);
     tf.AddMember("sessions", Value(uint64_t(tree.sessions().size())), a);
     tf.AddMember("ephemerals", Value(ephemerals), a);
+    tf.AddMember("containers", Value(containers), a);
+    tf.AddMember("ttl_nodes", Value(ttl_nodes), a);
     tf.AddMember("largest_data_bytes", Value(largest), a);
   }
   if (!consistent) tf.SetNull();
@@ -259,6 +298,11 @@ void DiskFacts(const ZooCfg& cfg, int32_t max_buffer, Value& node, JsonAlloc& a)
 
 void RunFacts(const ModuleParams& p, ModuleResult* r) {
   JsonAlloc& a = r->alloc();
+  std::optional<uint64_t> heap_option;
+  if (!p.heap.empty() && !(heap_option = ParseJvmSize(p.heap))) {
+    r->Fail("option heap must be a JVM size such as 512m, 4g or a number of bytes, got: " + p.heap);
+    return;
+  }
   std::string found_by;
   std::vector<std::string> searched;
   std::string path = FindZooCfg(p.config, &found_by, &searched);
@@ -336,6 +380,55 @@ void RunFacts(const ModuleParams& p, ModuleResult* r) {
   if (!cfg->data_dir.empty() && cfg->data_dir[0] != '/')
     warnings.push_back("dataDir " + cfg->data_dir +
                        " is relative: the server resolves it against its working directory");
+
+  // The heap the server holds its tree with (the plan compares it with the tree):
+  // the option wins (a heap set in a way this cannot read), else the running JVM's.
+  std::optional<uint64_t> heap = heap_option;
+  std::string heap_source = heap ? "option" : "";
+  if (!heap && proc) {
+    heap = MaxHeapFromArgv(proc->argv);
+    if (heap) heap_source = "cmdline of pid " + std::to_string(proc->pid);
+  }
+  r->Set("heap_bytes", heap ? Value(*heap) : Value());
+  r->Set("heap_source", heap ? Str(heap_source, a) : Value());
+  if (!p.work_dir.empty()) {
+    std::optional<uint64_t> f = AvailableBytesFor(p.work_dir);
+    r->Set("work_free_bytes", f ? Value(*f) : Value());
+  }
+  // The marker an earlier migration into this node left (zk_verify writes it).
+  Value marker;
+  if (!cfg->data_dir.empty()) {
+    std::string mpath = cfg->data_dir + "/zkmigrate-migration.json";
+    struct stat st;
+    if (::stat(mpath.c_str(), &st) == 0) {
+      std::string head, tail;
+      rapidjson::Document md;
+      Status st2 = st.st_size > (1 << 20)
+                       ? Status::Invalid("larger than 1 MiB")
+                       : ReadFileEnds(mpath, size_t(st.st_size), 0, &head, &tail);
+      if (st2.ok()) st2 = ParseJson(head, mpath, &md);
+      if (st2.ok() && md.IsObject())
+        marker.CopyFrom(md, a);
+      else
+        warnings.push_back("the migration marker " + mpath + " cannot be read (" +
+                           (st2.ok() ? std::string("not a JSON object") : st2.ToString()) +
+                           "): it is ignored");
+    }
+  }
+  r->Set("marker", std::move(marker));
+  // The server's version: what it answers (srvr), else what the caller says.
+  std::string answered = node["version"].IsString() ? node["version"].GetString() : "";
+  if (!answered.empty()) {
+    r->SetString("version", answered);
+    r->SetString("version_source", "srvr");
+  } else if (!p.server_version.empty()) {
+    r->SetString("version", p.server_version);
+    r->SetString("version_source", "option");
+  } else {
+    r->Set("version", Value());
+    r->Set("version_source", Value());
+  }
+
   Value w(rapidjson::kArrayType);
   for (const std::string& x : warnings) w.PushBack(Str(x, a), a);
   node.AddMember("warnings", w, a);

@@ -41,6 +41,11 @@ Result<NodeContext> LoadNode(const std::string& config);
 // within `timeout_s` (a connect only; nothing is sent).
 bool ClientPortAnswers(const std::string& endpoint, int64_t timeout_s);
 
+// Bytes available to an unprivileged writer on the filesystem that holds `path`
+// (its nearest existing ancestor when it does not exist yet); nullopt when none
+// can be read. Defined in module_facts.cc.
+std::optional<uint64_t> AvailableBytesFor(const std::string& path);
+
 // The stopped-node guard. Running and !allow -> kInvalidArgument with the
 // sentence for msg; running and allow -> ok, with `warning` filled.
 Status RequireStopped(const NodeContext& node, int64_t timeout_s, bool allow,

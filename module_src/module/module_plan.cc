@@ -2,10 +2,12 @@
 // every node returned (`facts`: host -> that host's `state: facts` result).
 #include <rapidjson/document.h>
 
+#include <optional>
 #include <set>
 
 #include "base/json.h"
 #include "module/module.h"
+#include "module/module_node.h"
 #include "plan/plan.h"
 
 namespace zkm {
@@ -42,10 +44,25 @@ void RunPlan(const ModuleParams& p, ModuleResult* r) {
   if (auto m = facts.FindMember("controller_free_bytes");
       m != facts.MemberEnd() && !named.count("controller_free_bytes"))
     in.AddMember("controller_free_bytes", rapidjson::Value(m->value, a), a);
+  if (!p.controller_dir.empty()) {
+    if (std::optional<uint64_t> f = AvailableBytesFor(p.controller_dir))
+      in.AddMember("controller_free_bytes", rapidjson::Value(*f), a);
+  }
   in.AddMember("bundle_mode", Str(p.mode, a), a);
+  in.AddMember("phase", Str(p.phase, a), a);
+  in.AddMember("force", rapidjson::Value(p.force), a);
+  if (p.format_given) in.AddMember("format", Str(p.format, a), a);
   Plan plan = BuildPlan(in);
   r->Set("plan", PlanToJson(plan, r->alloc()));
   r->warnings.insert(r->warnings.end(), plan.warnings.begin(), plan.warnings.end());
+  if (!plan.ok()) {
+    std::string problems;
+    for (const std::string& s : plan.problems) problems += (problems.empty() ? "" : "; ") + s;
+    r->Fail((p.phase == "bundle" ? "the stopped source cannot be bundled for the migration "
+                                 : "preflight refused the migration ") +
+            p.source_group + " -> " + p.target_group + ": " + problems);
+    return;
+  }
   r->msg = PlanText(plan);
 }
 

@@ -34,6 +34,13 @@ SnapshotSummary ReadSnapshotFile(const DataFile& file, int32_t max_buffer, DataT
   return summary;
 }
 
+namespace {
+// Steps 3 and 4: the logs needed from zxid `z` (the loaded snapshot's, or 0 with
+// no snapshot) replayed onto `tree`.
+DataDirReport ReplayLogs(const AnalyzeOptions& opts, int64_t z, const SnapshotSummary& ss,
+                         DataTree* tree, DataDirReport rep);
+}  // namespace
+
 DataDirReport AnalyzeDataDir(const AnalyzeOptions& opts, DataTree* tree) {
   DataDirReport rep;
   std::string log_dir = opts.log_dir.empty() ? opts.data_dir : opts.log_dir;
@@ -44,11 +51,19 @@ DataDirReport AnalyzeDataDir(const AnalyzeOptions& opts, DataTree* tree) {
     return rep;
   }
   rep.scan = std::move(scan.value());
-  if (rep.scan.snapshots.empty()) {
-    rep.status = Status::NotFound(
-        "no snapshot in " + rep.scan.snap_dir +
-        (rep.scan.logs.empty() ? "" : " (there are logs: ZooKeeper would refuse to start)"));
+  if (rep.scan.snapshots.empty() && rep.scan.logs.empty()) {
+    rep.status = Status::NotFound("no snapshot and no log in " + rep.scan.snap_dir);
     return rep;
+  }
+  if (rep.scan.snapshots.empty()) {
+    // ZooKeeper 3.4 data: replay every log from zxid 0 onto the empty 3.4 tree.
+    *tree = DataTree::Fresh34();
+    rep.from_empty_tree = true;
+    rep.warnings.push_back(
+        "no snapshot in " + rep.scan.snap_dir +
+        ", only logs (ZooKeeper 3.4 data; 3.5+ servers refuse such a dir): replayed from zxid 0 "
+        "onto the empty tree a 3.4 server starts with");
+    return ReplayLogs(opts, 0, SnapshotSummary(), tree, std::move(rep));
   }
 
   // Newest first; ZooKeeper considers at most 100 candidates that pass the precheck.
@@ -88,8 +103,15 @@ DataDirReport AnalyzeDataDir(const AnalyzeOptions& opts, DataTree* tree) {
                            "); fell back to " + rep.snapshot->name);
   }
 
-  const SnapshotSummary& ss = rep.snapshot_summary;
   int64_t z = rep.snapshot->zxid;
+  SnapshotSummary ss = rep.snapshot_summary;
+  return ReplayLogs(opts, z, ss, tree, std::move(rep));
+}
+
+namespace {
+
+DataDirReport ReplayLogs(const AnalyzeOptions& opts, int64_t z, const SnapshotSummary& ss,
+                         DataTree* tree, DataDirReport rep) {
   tree->last_processed_zxid = z;
   ReplayOptions ro;
   ro.snapshot_zxid = z;
@@ -99,6 +121,13 @@ DataDirReport AnalyzeDataDir(const AnalyzeOptions& opts, DataTree* tree) {
   ro.snapshot_digest = ss.digest;
   ro.snapshot_max_zxid = ss.max_zxid;
   ro.digest_charset = ss.digest_charset;
+  ro.accepted_epoch = rep.scan.accepted_epoch;
+  ro.current_epoch = rep.scan.current_epoch;
+  ro.current_epoch_tmp = rep.scan.current_epoch_tmp;
+  const DataDirScan& sc = rep.scan;
+  ro.single_epoch = !opts.flat && !sc.myid && !sc.current_epoch && !sc.accepted_epoch &&
+                    !sc.current_epoch_invalid && !sc.accepted_epoch_invalid &&
+                    !sc.current_epoch_tmp && !sc.accepted_epoch_tmp && !sc.updating_epoch;
   Replayer replayer(tree, ro);
 
   std::vector<DataFile> needed = LogsNeededFor(rep.scan.logs, z);
@@ -133,6 +162,10 @@ DataDirReport AnalyzeDataDir(const AnalyzeOptions& opts, DataTree* tree) {
       if (!rec.anomaly.empty()) rep.warnings.push_back(lf.name + ": " + rec.anomaly);
       Status ap = replayer.Apply(rec);
       if (!ap.ok()) {
+        if (rep.from_empty_tree && replayer.stats().applied == 0)
+          ap = ap.WithContext(
+              "with no snapshot the oldest log must start an epoch (zxid counter 1) for the "
+              "tree to be rebuilt from zxid 0; earlier txns are gone (purged?)");
         rep.status = ap.WithContext(lf.path);
         rep.replay = replayer.stats();
         rep.logs.push_back(std::move(use));
@@ -176,8 +209,20 @@ DataDirReport AnalyzeDataDir(const AnalyzeOptions& opts, DataTree* tree) {
                            " session(s) missing from the session table: a ZooKeeper leader "
                            "deletes them at load, followers keep them (consolidate drops them)");
   }
-  if (!fin.ok()) rep.status = fin;
+  // With no snapshot nothing is fuzzy: a txn that does not apply to the tree
+  // rebuilt from zxid 0 means earlier txns are missing (a whole epoch's log gone);
+  // that is the reason to give, before the replay's own finding.
+  if (rep.status.ok() && rep.from_empty_tree && rep.replay.ignored_errors > 0)
+    rep.status = Status::Gap(
+        std::to_string(rep.replay.ignored_errors) + " txn(s) of the logs in " + rep.scan.log_dir +
+        " do not apply to the tree rebuilt from zxid 0 (no snapshot): earlier txns are missing; "
+        "with no snapshot the oldest log must start the data's first epoch (zxid counter 1)" +
+        (fin.ok() ? std::string() : " (" + fin.message() + ")"));
+  else if (!fin.ok())
+    rep.status = fin;
   return rep;
 }
+
+}  // namespace
 
 }  // namespace zkm

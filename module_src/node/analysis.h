@@ -7,6 +7,12 @@
 //  4. replay them onto the tree, requiring zxid continuity from the snapshot to
 //     the last logged txn and checking every digest on the way.
 //
+// A dir with logs and NO snapshot is ZooKeeper 3.4 data (a 3.4 follower synced by
+// DIFF never snapshots before snapCount; 3.5+ servers refuse such a dir): its
+// logs are replayed from zxid 0 onto the tree a 3.4 server starts with
+// (DataTree::Fresh34), which needs the oldest log to start an epoch (counter 1)
+// (docs/FORMATS.md 17).
+//
 // The result is the tree ZooKeeper itself would have after loading these files,
 // plus a report that says how it was obtained.
 #pragma once
@@ -52,7 +58,9 @@ struct DataDirReport {
   Status status;  // ok, or why the directory cannot give a consistent tree
   DataDirScan scan;
   std::vector<RejectedSnapshot> rejected;  // newer snapshots passed over (a fallback)
-  std::optional<DataFile> snapshot;        // the one loaded
+  std::optional<DataFile> snapshot;        // the one loaded (none: from_empty_tree)
+  // No snapshot: the logs were replayed from zxid 0 onto the empty 3.4 tree.
+  bool from_empty_tree = false;
   SnapshotSummary snapshot_summary;
   std::vector<LogUse> logs;  // the logs replayed, in order
   ReplayStats replay;

@@ -33,6 +33,8 @@ ConsolidateReport Consolidate(const ConsolidateOptions& opts) {
                            : opts.keep_orphans ? std::vector<std::string>{}
                                                : DropOrphanEphemerals(&tree, rep.zxid);
 
+  if (opts.format != SnapshotFormat::kLegacy) rep.added_config_node = AddConfigNode(&tree);
+
   rep.output_name = SnapshotName(rep.zxid);
   auto sink = AtomicFileSink::Create(opts.out_dir, rep.output_name);
   if (!sink.ok()) {

@@ -7,6 +7,10 @@
 // that every server loading the file holds the same tree. Sessions are kept by
 // default; drop_sessions removes them and their ephemerals.
 //
+// A tree rebuilt from 3.4 files has no /zookeeper/config; for a 3.6/3.9 layout it
+// is added (AddConfigNode) as a 3.5+ server would add it at load, so the file is
+// what such a server itself would write. The 3.4 layout keeps the tree as it is.
+//
 // The output is written through a temporary file, fsynced, renamed, then read
 // back and checked (seals, digest, node count) before success is reported.
 #pragma once
@@ -44,6 +48,7 @@ struct ConsolidateReport {
   uint64_t sessions = 0;
   uint64_t acl_entries = 0;
   std::vector<std::string> dropped_ephemerals;  // orphans (and all, with drop_sessions)
+  bool added_config_node = false;               // /zookeeper/config added (3.4 source)
   SnapshotSummary verify;                       // the written file read back
 };
 

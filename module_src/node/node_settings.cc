@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -250,6 +251,62 @@ NodeSettings ResolveSettings(const ZooCfg& cfg, const JvmFlags& env_flags,
   out.values.push_back({"auth_providers", "zookeeper.authProvider.*", names,
                         providers.empty() ? "default" : sources});
   return out;
+}
+
+std::optional<uint64_t> ParseJvmSize(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.pop_back();
+  size_t start = t.find_first_not_of(" \t");
+  if (start == std::string::npos) return std::nullopt;
+  t = t.substr(start);
+  // "512MiB" / "512MB" / "512m": strip "iB" / "B" after a unit letter.
+  if (t.size() >= 3 &&
+      (t.compare(t.size() - 2, 2, "iB") == 0 || t.compare(t.size() - 2, 2, "ib") == 0))
+    t.resize(t.size() - 2);
+  else if (t.size() >= 2 && (t.back() == 'B' || t.back() == 'b') &&
+           std::isalpha(static_cast<unsigned char>(t[t.size() - 2])))
+    t.pop_back();
+  uint64_t mult = 1;
+  if (!t.empty() && std::isalpha(static_cast<unsigned char>(t.back()))) {
+    switch (std::tolower(static_cast<unsigned char>(t.back()))) {
+      case 'k':
+        mult = 1ull << 10;
+        break;
+      case 'm':
+        mult = 1ull << 20;
+        break;
+      case 'g':
+        mult = 1ull << 30;
+        break;
+      case 't':
+        mult = 1ull << 40;
+        break;
+      default:
+        return std::nullopt;
+    }
+    t.pop_back();
+  }
+  if (t.empty() || t.size() > 15) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : t) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + uint64_t(c - '0');
+  }
+  if (v == 0 || v > UINT64_MAX / mult) return std::nullopt;
+  return v * mult;
+}
+
+std::optional<uint64_t> MaxHeapFromArgv(const std::vector<std::string>& argv) {
+  std::optional<uint64_t> heap;
+  for (const std::string& a : argv) {
+    std::optional<uint64_t> v;
+    if (a.rfind("-Xmx", 0) == 0)
+      v = ParseJvmSize(a.substr(4));
+    else if (a.rfind("-XX:MaxHeapSize=", 0) == 0)
+      v = ParseJvmSize(a.substr(16));
+    if (v) heap = v;
+  }
+  return heap;
 }
 
 }  // namespace zkm

@@ -79,4 +79,13 @@ NodeSettings ResolveSettings(const ZooCfg& cfg, const JvmFlags& env_flags,
 // readable) and returns their flags; the files read go to `files`.
 JvmFlags ReadConfDirEnvFiles(const std::string& cfg_path, std::vector<std::string>* files);
 
+// A JVM memory size as -Xmx and -XX:MaxHeapSize take it ("512m", "4G", "1048576",
+// "64k"; a trailing "B"/"iB" is also accepted: "512MiB"). nullopt when it is not one.
+std::optional<uint64_t> ParseJvmSize(const std::string& text);
+
+// The maximum heap the JVM of `argv` runs with: the last -Xmx or -XX:MaxHeapSize=
+// (the JVM takes the last one). nullopt when neither is given (the JVM then
+// picks a default from the machine's memory, which is not read here).
+std::optional<uint64_t> MaxHeapFromArgv(const std::vector<std::string>& argv);
+
 }  // namespace zkm

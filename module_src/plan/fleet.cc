@@ -102,8 +102,6 @@ const std::vector<std::string>& KnownHostVariables() {
       "zk_facts_preflight",
       "zk_group",
       "zk_heap",
-      "zk_heap_base_bytes",
-      "zk_heap_factor",
       "zk_inspect_file",
       "zk_migrate_force",
       "zk_migrations",

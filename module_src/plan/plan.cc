@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "base/json.h"
 #include "format/jute.h"
@@ -189,6 +190,21 @@ uint64_t HeapEstimate(uint64_t znodes, uint64_t path_bytes, uint64_t data_bytes,
          data_bytes * kHeapPerDataByte + acl_entries * kHeapPerAcl + sessions * kHeapPerSession;
 }
 
+const SourceCandidate* ChooseBundleNode(const std::vector<SourceCandidate>& candidates) {
+  std::vector<const SourceCandidate*> l;
+  for (const SourceCandidate& c : candidates)
+    if (c.eligible) l.push_back(&c);
+  std::sort(l.begin(), l.end(),
+            [](const SourceCandidate* x, const SourceCandidate* y) { return x->host < y->host; });
+  const SourceCandidate* best = nullptr;
+  auto key = [](const SourceCandidate* c) {
+    return std::make_tuple(c->current_epoch, c->last_zxid, c->myid);
+  };
+  for (const SourceCandidate* c : l)
+    if (best == nullptr || key(c) > key(best)) best = c;
+  return best;
+}
+
 Plan BuildPlan(const Value& input) {
   Plan p;
   if (!input.IsObject()) {
@@ -198,9 +214,19 @@ Plan BuildPlan(const Value& input) {
   Reader r(&p.warnings);
   std::vector<NodeView> src = ReadSide(input, "source", true, &p.problems);
   std::vector<NodeView> dst = ReadSide(input, "target", false, &p.problems);
-  std::string mode = input.HasMember("bundle_mode") && input["bundle_mode"].IsString()
-                         ? input["bundle_mode"].GetString()
-                         : "raw";
+  auto text = [&](const char* k, const char* dflt) {
+    auto it = input.FindMember(k);
+    return it != input.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString())
+                                                           : std::string(dflt);
+  };
+  auto flag = [&](const char* k) {
+    auto it = input.FindMember(k);
+    return it != input.MemberEnd() && it->value.IsBool() && it->value.GetBool();
+  };
+  std::string mode = text("bundle_mode", "raw");
+  bool bundle_phase = text("phase", "preflight") == "bundle";
+  bool force = flag("force");
+  std::string format = text("format", "");
 
   // Both groups name nodes, and different ones.
   if (src.empty())
@@ -219,10 +245,17 @@ Plan BuildPlan(const Value& input) {
   // Source files readable (a running node's files are read again once it is stopped).
   for (const NodeView& n : src) {
     if (!n.readable) continue;
-    std::string status = r.Text(n, "disk.status");
-    if (status == "ok") continue;
     const Value* running = r.Member(n.node, "running");
     bool is_running = running != nullptr && running->IsBool() && running->GetBool();
+    if (is_running) p.source_running = true;
+    if (bundle_phase && is_running) {
+      p.problems.push_back("source node " + n.host +
+                           " still runs after its stop command: fix zk_stop_command / zk_service"
+                           " so it stops the JVM");
+      continue;
+    }
+    std::string status = r.Text(n, "disk.status");
+    if (status == "ok") continue;
     std::string msg = r.Text(n, "disk.msg");
     if (is_running)
       p.warnings.push_back("source node " + n.host +
@@ -248,24 +281,42 @@ Plan BuildPlan(const Value& input) {
     p.problems.push_back("source and target share " + Join({shared.begin(), shared.end()}, ", ") +
                          ": give the target ensemble its own addresses or ports in its zoo.cfg");
 
-  // The bundle node: the most advanced valid data, i.e. the highest last zxid
-  // reached by replaying complete logs onto a valid snapshot (the facts' disk
-  // reading); ties go to the first host name in sorted order. currentEpoch is
-  // not used: a node can have accepted a new epoch without holding its data.
+  // The bundle node: the one ZooKeeper's election would make leader among the
+  // nodes whose files replay cleanly (a node that accepted a newer epoch has
+  // everything its leader committed; a higher zxid of an older epoch is a
+  // proposal no quorum took). Every role asks this plan for it.
+  for (const NodeView& n : src) {
+    SourceCandidate c;
+    c.host = n.host;
+    if (n.readable) {
+      const Value* running = r.Member(n.node, "running");
+      c.running = running != nullptr && running->IsBool() && running->GetBool();
+      c.current_epoch = r.I64(n, "current_epoch", false).value_or(-1);
+      c.myid = r.I64(n, "myid", false).value_or(0);
+      std::optional<int64_t> z;
+      if (r.Text(n, "disk.status") == "ok") z = r.I64(n, "last_zxid");
+      c.last_zxid = z.value_or(-1);
+      c.eligible = z.has_value() && !(bundle_phase && c.running);
+    }
+    p.candidates.push_back(c);
+  }
+  const SourceCandidate* chosen = ChooseBundleNode(p.candidates);
   const NodeView* best = nullptr;
   int64_t best_zxid = -1;
-  for (const NodeView& n : src) {
-    if (!n.readable || r.Text(n, "disk.status") != "ok") continue;
-    std::optional<int64_t> z = r.I64(n, "last_zxid");
-    if (!z) continue;
-    if (best == nullptr || *z > best_zxid) {
-      best = &n;
-      best_zxid = *z;
-    }
-  }
-  if (best != nullptr) {
-    p.bundle_host = best->host;
+  if (chosen != nullptr) {
+    for (const NodeView& n : src)
+      if (n.host == chosen->host) best = &n;
+    best_zxid = chosen->last_zxid;
+    p.bundle_host = chosen->host;
     p.source_last_zxid = best_zxid;
+    // ZooKeeper 3.4 data: logs and no snapshot load nowhere but on 3.4 itself.
+    const Value* empty = r.At(best->node, "disk.from_empty_tree");
+    if (mode == "raw" && empty != nullptr && empty->IsBool() && empty->GetBool())
+      p.problems.push_back(
+          "source node " + best->host +
+          " holds logs and no snapshot (ZooKeeper 3.4 data): a raw bundle of these files does "
+          "not load on ZooKeeper 3.5+ (\"No snapshot found, but there are log entries\"); set "
+          "zk_bundle_mode=consolidated, which replays them from zxid 0");
   } else if (!src.empty()) {
     p.problems.push_back(
         "no source node holds valid data (a snapshot with complete logs): repair one node's files");
@@ -273,6 +324,7 @@ Plan BuildPlan(const Value& input) {
 
   // Tree figures of the bundle node.
   uint64_t znodes = 0, path_bytes = 0, data_bytes = 0, acls = 0, sessions = 0, largest = 0;
+  uint64_t containers = 0, ttl_nodes = 0;
   uint64_t snapshot_bytes = 0, valid_log_bytes = 0;
   bool compressed = false;
   int64_t source_jute = kDefaultJuteMaxBuffer;
@@ -287,6 +339,8 @@ Plan BuildPlan(const Value& input) {
     acls = r.U64(n, "disk.tree.acl_entries").value_or(0);
     sessions = r.U64(n, "disk.tree.sessions").value_or(0);
     largest = r.U64(n, "disk.tree.largest_data_bytes").value_or(0);
+    containers = r.U64(n, "disk.tree.containers", false).value_or(0);
+    ttl_nodes = r.U64(n, "disk.tree.ttl_nodes", false).value_or(0);
     snapshot_bytes = r.U64(n, "disk.snapshot.size").value_or(0);
     valid_log_bytes = r.U64(n, "disk.valid_log_bytes").value_or(0);
     std::string comp = r.Text(n, "disk.snapshot.compression");
@@ -313,6 +367,7 @@ Plan BuildPlan(const Value& input) {
                              " consolidated=" + std::to_string(consolidated)});
 
   // Targets: versions, jute.maxbuffer, heap, disk.
+  std::vector<int> oldest;
   for (const NodeView& n : dst) {
     if (!n.readable) continue;
     std::string ver = r.Text(n, "version");
@@ -320,6 +375,15 @@ Plan BuildPlan(const Value& input) {
         (*n.entry)["version"].IsString())
       ver = (*n.entry)["version"].GetString();
     std::vector<int> v = ParseVersion(ver);
+    if (!v.empty() && (oldest.empty() || v < oldest)) oldest = v;
+    if (!v.empty() && VersionBelow(v, 3, 5) && containers + ttl_nodes > 0)
+      p.problems.push_back(
+          "target " + n.host + " runs ZooKeeper " + ver +
+          ", which takes container and TTL nodes for ephemerals of dead sessions and deletes them"
+          " at load, and the source holds " +
+          std::to_string(containers) + " container and " + std::to_string(ttl_nodes) +
+          " TTL nodes: upgrade the target to 3.5+ (TTL nodes also need"
+          " zookeeper.extendedTypesEnabled=true)");
     if (v.empty()) {
       p.warnings.push_back(
           "the ZooKeeper version of target " + n.host +
@@ -328,15 +392,16 @@ Plan BuildPlan(const Value& input) {
       p.problems.push_back(
           "target " + n.host + " runs ZooKeeper " + ver +
           ", older than 3.4, which zkmigrate cannot write for: upgrade the target");
-    } else if (mode == "raw" && VersionBelow(v, 3, 5)) {
-      p.problems.push_back(
-          "target " + n.host + " runs ZooKeeper " + ver +
-          ": raw bundles carry txn logs whose types (create2, createContainer, createTTL...)"
-          " need 3.5+; upgrade the target or set zk_bundle_mode=consolidated");
-    } else if (mode == "raw" && compressed && VersionBelow(v, 3, 6)) {
-      p.problems.push_back("target " + n.host + " runs ZooKeeper " + ver +
-                           " and the source snapshot is compressed: raw bundles need 3.6+ there;"
-                           " upgrade the target or set zk_bundle_mode=consolidated");
+    } else {
+      if (mode == "raw" && VersionBelow(v, 3, 5))
+        p.problems.push_back(
+            "target " + n.host + " runs ZooKeeper " + ver +
+            ": raw bundles carry txn logs whose types (create2, createContainer, createTTL...)"
+            " need 3.5+; upgrade the target or set zk_bundle_mode=consolidated");
+      if (mode == "raw" && compressed && VersionBelow(v, 3, 6))
+        p.problems.push_back("target " + n.host + " runs ZooKeeper " + ver +
+                             " and the source snapshot is compressed: raw bundles need 3.6+ there;"
+                             " upgrade the target or set zk_bundle_mode=consolidated");
     }
 
     int64_t jute = r.I64(n, "jute_limit", false).value_or(kDefaultJuteMaxBuffer);
@@ -370,6 +435,61 @@ Plan BuildPlan(const Value& input) {
                              " bytes free for the work dir but the bundle needs about " +
                              std::to_string(bundle) +
                              ": free space there or set zk_work_dir elsewhere");
+  // The bundle's snapshot layout: the caller's, else what the oldest target reads.
+  if (!format.empty())
+    p.bundle_format = format;
+  else if (!oldest.empty())
+    p.bundle_format = VersionBelow(oldest, 3, 5)   ? "3.4"
+                      : VersionBelow(oldest, 3, 6) ? "3.5"
+                                                   : "3.6";
+
+  // An earlier migration of this source into the target (the marker zk_verify
+  // writes on every target node once the target is verified).
+  std::set<std::string> src_hosts;
+  for (const NodeView& n : src) src_hosts.insert(n.host);
+  size_t same_source = 0, same_zxid = 0, serving = 0;
+  std::string earlier_zxid, earlier_when;
+  for (const NodeView& n : dst) {
+    if (!n.readable) continue;
+    const Value* serving_v = r.Member(n.node, "serving");
+    if (serving_v != nullptr && serving_v->IsBool() && serving_v->GetBool()) ++serving;
+    const Value* m = r.Member(n.entry, "marker");
+    if (m == nullptr || !m->IsObject()) continue;
+    const Value* hosts = r.Member(m, "source_hosts");
+    std::set<std::string> mh;
+    if (hosts != nullptr && hosts->IsArray())
+      for (const Value& h : hosts->GetArray())
+        if (h.IsString()) mh.insert(h.GetString());
+    if (mh != src_hosts) continue;
+    ++same_source;
+    const Value* z = r.Member(m, "source_last_zxid");
+    if (z != nullptr && z->IsInt64() && z->GetInt64() == p.source_last_zxid && best != nullptr)
+      ++same_zxid;
+    if (earlier_zxid.empty()) {
+      const Value* zh = r.Member(m, "source_last_zxid_hex");
+      const Value* f = r.Member(m, "finished");
+      earlier_zxid = zh != nullptr && zh->IsString() ? zh->GetString() : "?";
+      earlier_when = f != nullptr && f->IsString() ? f->GetString() : "an unknown time";
+    }
+  }
+  if (same_source > 0 && !dst.empty()) {
+    bool all_done = same_source == dst.size() && same_zxid == dst.size() && serving == dst.size() &&
+                    !p.source_running;
+    if (all_done && !force) {
+      p.action = "skip";
+      p.skip_reason = "the target already holds this source up to zxid " + earlier_zxid +
+                      " (migrated " + earlier_when + "); nothing to do";
+    } else if (!force) {
+      p.problems.push_back(
+          "the target already holds this source migrated up to zxid " + earlier_zxid + " on " +
+          earlier_when + ", and the source has changed since (now " +
+          (p.source_last_zxid >= 0 ? Hex(p.source_last_zxid) : std::string("unknown")) +
+          (p.source_running ? ", still running" : "") +
+          "): set zk_migrate_force=true to migrate again (the target data is moved to a backup"
+          " first)");
+    }
+  }
+
   if (input.HasMember("controller_free_bytes") && input["controller_free_bytes"].IsUint64() &&
       input["controller_free_bytes"].GetUint64() < bundle)
     p.problems.push_back(
@@ -382,7 +502,23 @@ Plan BuildPlan(const Value& input) {
 Value PlanToJson(const Plan& p, rapidjson::Document::AllocatorType& a) {
   Value o(rapidjson::kObjectType);
   o.AddMember("ok", Value(p.ok()), a);
+  o.AddMember("action", Str(p.ok() ? p.action : "refuse", a), a);
   o.AddMember("bundle_host", Str(p.bundle_host, a), a);
+  o.AddMember("bundle_format", Str(p.bundle_format, a), a);
+  o.AddMember("source_running", Value(p.source_running), a);
+  Value cands(rapidjson::kArrayType);
+  for (const SourceCandidate& c : p.candidates) {
+    Value one(rapidjson::kObjectType);
+    one.AddMember("host", Str(c.host, a), a);
+    one.AddMember("eligible", Value(c.eligible), a);
+    one.AddMember("running", Value(c.running), a);
+    one.AddMember("current_epoch", Value(c.current_epoch), a);
+    one.AddMember("last_zxid", Value(c.last_zxid), a);
+    one.AddMember("last_zxid_hex", c.last_zxid >= 0 ? Str(Hex(c.last_zxid), a) : Value(), a);
+    one.AddMember("myid", Value(c.myid), a);
+    cands.PushBack(one, a);
+  }
+  o.AddMember("source_candidates", cands, a);
   o.AddMember("source_last_zxid", Value(p.source_last_zxid), a);
   o.AddMember("source_last_zxid_hex",
               p.source_last_zxid >= 0 ? Str(Hex(p.source_last_zxid), a) : Value(), a);
@@ -403,6 +539,7 @@ Value PlanToJson(const Plan& p, rapidjson::Document::AllocatorType& a) {
 }
 
 std::string PlanText(const Plan& p) {
+  if (p.ok() && p.action == "skip") return p.skip_reason;
   std::string s = p.ok() ? "plan: migrate" : "plan refused: " + Join(p.problems, "; ");
   if (!p.bundle_host.empty())
     s += (p.ok() ? ", bundling on " : " (bundle node ") + p.bundle_host + " at zxid " +

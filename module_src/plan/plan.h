@@ -18,10 +18,29 @@ struct PlanEstimate {
   std::string inputs;  // "znodes=..., data_bytes=..., ..." (what it is made of)
 };
 
+// A source node as the choice of the bundle node saw it.
+struct SourceCandidate {
+  std::string host;
+  bool eligible = false;  // readable, its files read cleanly (and stopped, in the bundle phase)
+  bool running = false;
+  int64_t current_epoch = -1;  // -1: no currentEpoch file
+  int64_t last_zxid = -1;
+  int64_t myid = 0;
+};
+
 struct Plan {
+  // "migrate", or "skip" when every target already holds this source's data at
+  // the same zxid (an earlier run finished). Meaningful only when ok().
+  std::string action = "migrate";
+  std::string skip_reason;
   std::string bundle_host;  // the source node to bundle on ("" when none qualifies)
   int64_t source_last_zxid = -1;
-  std::vector<std::string> problems;  // each refuses the migration and says what to change
+  bool source_running = false;  // some source node still runs
+  // The snapshot layout the bundle is written in: the caller's, else the
+  // oldest target version's ("3.4", "3.5", "3.6"; "3.6" when none is known).
+  std::string bundle_format = "3.6";
+  std::vector<SourceCandidate> candidates;  // sorted by host
+  std::vector<std::string> problems;        // each refuses the migration and says what to change
   std::vector<std::string> warnings;
   std::vector<PlanEstimate> estimates;
   bool ok() const { return problems.empty(); }
@@ -32,11 +51,19 @@ struct Plan {
 uint64_t HeapEstimate(uint64_t znodes, uint64_t path_bytes, uint64_t data_bytes,
                       uint64_t acl_entries, uint64_t sessions);
 
+// The node to bundle on: the one ZooKeeper's election would pick among the
+// eligible candidates, the highest (currentEpoch, last zxid, myid); equal
+// ones go to the first host name. nullptr when none is eligible.
+const SourceCandidate* ChooseBundleNode(const std::vector<SourceCandidate>& candidates);
+
 // `input`: {"source": {host: entry}, "target": {host: entry}} where an entry is
 // the result of `state: facts` on that host ({"node": {...}, "heap_bytes": N,
-// "work_free_bytes": N} or {"failed": true, "msg": "..."}); extra optional
-// members of `input`: "controller_free_bytes", "bundle_mode" ("raw" or
-// "consolidated").
+// "work_free_bytes": N, "marker": {...}|null, "version": "3.8.0"} or
+// {"failed": true, "msg": "..."}); extra optional members of `input`:
+// "controller_free_bytes", "bundle_mode" ("raw" or "consolidated"),
+// "phase" ("preflight": the nodes as they run; "bundle": the source was stopped
+// and read again, so a running or unreadable source node is refused), "force"
+// (replace an earlier migration of this source), "format" (the bundle layout).
 Plan BuildPlan(const rapidjson::Value& input);
 
 // The plan as JSON (bundle_host, source_last_zxid, problems, warnings, estimates, msg).

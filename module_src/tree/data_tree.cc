@@ -18,16 +18,27 @@ std::string_view ParentPath(std::string_view path) {
 DataTree::DataTree() = default;
 
 DataTree DataTree::Fresh() {
+  DataTree t = Fresh34();
+  AddConfigNode(&t);
+  return t;
+}
+
+DataTree DataTree::Fresh34() {
   DataTree t;
   Stat zero;
   t.Put("", "", false, kOpenAclUnsafeRef, zero);
   t.Put("/zookeeper", "", false, kOpenAclUnsafeRef, zero);
   t.Put("/zookeeper/quota", "", false, kOpenAclUnsafeRef, zero);
+  return t;
+}
+
+bool AddConfigNode(DataTree* t) {
+  if (t->Find("/zookeeper/config") || !t->Find("/zookeeper")) return false;
   Stat config;
   config.aversion = -1;
-  int64_t read_only = t.InternAcl({Acl{1, "world", "anyone"}});
-  t.Put("/zookeeper/config", "", false, read_only, config);
-  return t;
+  int64_t read_only = t->InternAcl({Acl{1, "world", "anyone"}});
+  t->Put("/zookeeper/config", "", false, read_only, config);
+  return true;
 }
 
 std::string_view DataTree::Store(std::string_view bytes) {

@@ -45,6 +45,13 @@ struct Node {
 // Parent path of `path` ("" for "/a"); `path` must contain a '/'.
 std::string_view ParentPath(std::string_view path);
 
+class DataTree;
+// Adds /zookeeper/config (empty data, ACL [READ world:anyone], aversion -1, the
+// rest of the stat zero) when the tree lacks it, as a 3.5+ server does to a tree
+// it loaded from 3.4 files; /zookeeper's cversion and pzxid are not changed.
+// Returns true if it was added (false: already there, or no /zookeeper).
+bool AddConfigNode(DataTree* tree);
+
 class DataTree {
  public:
   DataTree();
@@ -56,6 +63,9 @@ class DataTree {
   // The tree a fresh 3.5+ server starts with: "", /zookeeper, /zookeeper/quota and
   // /zookeeper/config (ACL entry 1 = [READ world:anyone], aversion -1).
   static DataTree Fresh();
+  // The tree a 3.4 server starts with: "", /zookeeper and /zookeeper/quota (all
+  // stats zero, ACL -1 = world:anyone ALL); 3.4 has no /zookeeper/config.
+  static DataTree Fresh34();
 
   const Node* Find(std::string_view path) const;
   // Adds a node (or replaces one with the same path). The parent is not checked

@@ -1,5 +1,7 @@
 #include "tree/replay.h"
 
+#include <algorithm>
+
 #include "format/jute.h"
 #include "tree/digest.h"
 
@@ -82,6 +84,22 @@ Status Replayer::Apply(const TxnRecord& rec) {
                             : "transactions in between are missing") +
                        " (a log file is missing or cut short)");
   }
+  if (!same_epoch && opts_.single_epoch) {
+    return Status::Mismatch(
+        "the logs go from epoch " + std::to_string(EpochOf(prev_zxid_)) + " (zxid " +
+        Hex(prev_zxid_) + ") to epoch " + std::to_string(EpochOf(zxid)) + " (zxid " + Hex(zxid) +
+        ") in the data of a standalone server (no myid, no epoch files), whose epoch never "
+        "changes: a log here comes from another cluster");
+  }
+  if (!same_epoch && EpochOf(zxid) - EpochOf(prev_zxid_) > 1) {
+    // Legitimate when a leader was elected and lost its quorum before committing
+    // anything (no txn marks an epoch's start); also what a foreign log looks like.
+    stats_.warnings.push_back(
+        "the logs go from epoch " + std::to_string(EpochOf(prev_zxid_)) + " (zxid " +
+        Hex(prev_zxid_) + ") to epoch " + std::to_string(EpochOf(zxid)) + " (zxid " + Hex(zxid) +
+        "): no transactions in the epochs between (an election without writes, or a log "
+        "from another cluster)");
+  }
   prev_zxid_ = zxid;
   if (stats_.first_zxid < 0) stats_.first_zxid = zxid;
   stats_.last_zxid = zxid;
@@ -125,6 +143,7 @@ void Replayer::ApplyOp(const TxnHeader& h, const TxnOp& op, bool sub) {
         tree_->SetData(op.path, op.data, op.data_null, h.zxid, h.time, op.version);
       } else {
         stats_.ignored_errors++;
+        if (op.type == kTxnSetData) Missing(op.path, h.zxid);
       }
       break;
     }
@@ -132,6 +151,7 @@ void Replayer::ApplyOp(const TxnHeader& h, const TxnOp& op, bool sub) {
       const Node* n = tree_->Find(op.path);
       if (!n) {
         stats_.ignored_errors++;
+        Missing(op.path, h.zxid);
         break;
       }
       Stat s = n->stat;
@@ -163,6 +183,7 @@ void Replayer::Create(const TxnHeader& h, const TxnOp& op, int32_t type) {
   const Node* parent = tree_->Find(parent_path);
   if (!parent) {
     stats_.ignored_errors++;
+    Missing(parent_path, h.zxid);
     return;
   }
   // ZooKeeper interns the ACL before it checks for the node (ACL keys match).
@@ -170,6 +191,12 @@ void Replayer::Create(const TxnHeader& h, const TxnOp& op, int32_t type) {
   Stat ps = parent->stat;
   if (tree_->Find(op.path)) {
     stats_.ignored_errors++;
+    if (h.zxid > std::max(opts_.snapshot_zxid, opts_.snapshot_max_zxid)) {
+      if (stats_.impossible_creates++ == 0) {
+        stats_.first_impossible_zxid = h.zxid;
+        stats_.first_impossible_path = op.path;
+      }
+    }
     // NODEEXISTS on a plain create still moves the parent's cversion/pzxid
     // (DataTree.processTxn -> setCversionPzxid).
     if (type == kTxnCreate) {
@@ -201,7 +228,15 @@ void Replayer::Create(const TxnHeader& h, const TxnOp& op, int32_t type) {
   tree_->Put(op.path, op.data, op.data_null, acl_ref, s);
 }
 
+void Replayer::Missing(std::string_view path, int64_t zxid) {
+  if (missing_.find(path) == missing_.end()) missing_.emplace(std::string(path), zxid);
+}
+
 void Replayer::Delete(const std::string& path, int64_t zxid) {
+  if (!missing_.empty()) {
+    auto it = missing_.find(path);
+    if (it != missing_.end()) missing_.erase(it);  // deleted later: a fuzzy artefact
+  }
   std::string_view parent_path = ParentPath(path);
   const Node* parent = tree_->Find(parent_path);
   if (!parent) {
@@ -226,6 +261,40 @@ void Replayer::CloseSession(const TxnHeader& h, const TxnOp& op) {
 }
 
 Status Replayer::Finish() {
+  int64_t last = std::max(stats_.last_zxid, opts_.snapshot_zxid);
+  int64_t epoch = EpochOf(last);
+  if (opts_.accepted_epoch && epoch > *opts_.accepted_epoch) {
+    return Status::Mismatch("the last zxid " + Hex(last) + " is in epoch " + std::to_string(epoch) +
+                            ", above this node's acceptedEpoch " +
+                            std::to_string(*opts_.accepted_epoch) +
+                            ": a node logs only in epochs it accepted, so a log or snapshot "
+                            "here comes from another cluster (or the epoch files do)");
+  }
+  if (opts_.current_epoch && epoch > *opts_.current_epoch && !opts_.current_epoch_tmp) {
+    return Status::Mismatch("the last zxid " + Hex(last) + " is in epoch " + std::to_string(epoch) +
+                            ", above this node's currentEpoch " +
+                            std::to_string(*opts_.current_epoch) +
+                            ": ZooKeeper refuses to start (\"The current epoch is older than "
+                            "the last zxid\"); a log here may come from another cluster");
+  }
+  stats_.unexplained_missing = missing_.size();
+  if (!missing_.empty()) {
+    auto first = missing_.begin();
+    for (auto it = missing_.begin(); it != missing_.end(); ++it)
+      if (it->second < first->second) first = it;
+    return Status::Mismatch("txn " + Hex(first->second) + " finds no node " +
+                            (first->first.empty() ? std::string("/") : first->first) +
+                            " and no later txn deletes it (" + std::to_string(missing_.size()) +
+                            " such paths): these logs do not belong to this tree (a log from "
+                            "another cluster?)");
+  }
+  if (stats_.impossible_creates > 0) {
+    return Status::Mismatch(
+        "txn " + Hex(stats_.first_impossible_zxid) + " creates " + stats_.first_impossible_path +
+        ", which already exists past the snapshot's fuzzy window (" +
+        std::to_string(stats_.impossible_creates) +
+        " such creates): these logs do not belong to this tree (a log from another cluster?)");
+  }
   if (snapshot_digest_pending_) {
     return Status::Gap("the logs end at " + Hex(stats_.last_zxid) +
                        " before the snapshot's digest zxid " + Hex(opts_.snapshot_digest_zxid) +

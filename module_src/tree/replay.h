@@ -12,6 +12,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,15 @@ struct ReplayOptions {
   int64_t snapshot_max_zxid = 0;
   // "us-ascii" when the snapshot's own digest matched only in that form.
   std::string digest_charset = "utf-8";
+  // The node's epoch files, if present (docs/DAMAGE.md): Finish() refuses a last zxid
+  // whose epoch is above acceptedEpoch, or above currentEpoch unless currentEpoch.tmp
+  // exists (ZooKeeper refuses to start on the latter: "The current epoch ... is older
+  // than the last zxid").
+  std::optional<int64_t> accepted_epoch, current_epoch;
+  bool current_epoch_tmp = false;
+  // The data of a standalone server (no myid, no epoch files): its epoch never changes, so
+  // a txn in another epoch than the snapshot's is refused (a log from another cluster).
+  bool single_epoch = false;
 };
 
 struct ReplayStats {
@@ -48,6 +59,16 @@ struct ReplayStats {
   int64_t first_zxid = -1;               // first applied zxid
   int64_t last_zxid = -1;                // last applied zxid (or Z if none)
   std::string digest_charset = "utf-8";  // which path encoding matched the digests
+  // Creates of a node that already exists, at a zxid past the snapshot's fuzzy window
+  // (above its name zxid and its highest node zxid): impossible for the logs of this
+  // tree, whatever the fuzziness, since a failed create is logged as an error txn.
+  // A txn that finds no node (a create's parent, setData's or setACL's node) is a fuzzy
+  // artefact only if a later txn deletes that path (it was deleted while the snapshot was
+  // written); otherwise the logs do not belong to the tree. Counted at Finish().
+  uint64_t unexplained_missing = 0;
+  uint64_t impossible_creates = 0;
+  int64_t first_impossible_zxid = -1;
+  std::string first_impossible_path;
   std::vector<std::string> warnings;
 };
 
@@ -76,7 +97,9 @@ class Replayer {
   ReplayStats stats_;
   int64_t prev_zxid_;
   bool snapshot_digest_pending_ = false;
-  int charset_ = -1;  // -1 undecided, 0 utf-8, 1 ascii
+  void Missing(std::string_view path, int64_t zxid);
+  std::map<std::string, int64_t, std::less<>> missing_;  // path -> first zxid that missed it
+  int charset_ = -1;                                     // -1 undecided, 0 utf-8, 1 ascii
 };
 
 // Deletes every ephemeral whose owner is not in the session table, as a

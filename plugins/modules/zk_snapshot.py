@@ -214,6 +214,54 @@ options:
     - With I(state=plan), the hosts of the target ensemble (keys of I(facts)).
     type: list
     elements: str
+  source_group:
+    description:
+    - With I(state=plan), the source's inventory group, named in the refusal's msg.
+    type: str
+    default: the source
+  target_group:
+    description:
+    - With I(state=plan), the target's inventory group, named in the refusal's msg.
+    type: str
+    default: the target
+  phase:
+    description:
+    - With I(state=plan), C(preflight) plans from the nodes as they run (a running source node whose files
+      do not read cleanly is a warning; they are read again once it is stopped).
+    - C(bundle) plans from the stopped source read again; a source node that still runs, or whose files
+      do not read cleanly, is refused, and the node to bundle on is chosen from the rest.
+    type: str
+    choices:
+    - preflight
+    - bundle
+    default: preflight
+  force:
+    description:
+    - With I(state=plan), migrate again over a target that already holds an earlier migration of this
+      source (its marker), also when that migration is complete.
+    type: bool
+    default: false
+  controller_dir:
+    description:
+    - With I(state=plan), the controller's staging directory (the module runs on the controller); its
+      free space is compared with the bundle's estimated bytes.
+    type: path
+  heap:
+    description:
+    - With I(state=facts), the heap the server runs with, as the JVM spells it (C(512m), C(4g), or bytes),
+      for a node whose JVM cannot be read (not running, or a heap set another way). Wins over the running
+      JVM's C(-Xmx).
+    type: str
+  server_version:
+    description:
+    - With I(state=facts), the ZooKeeper version of the server, used when it cannot be asked (C(srvr)),
+      e.g. a stopped target.
+    type: str
+  work_dir:
+    description:
+    - With I(state=facts), the directory bundles will be written under; its free space (nearest existing
+      ancestor) is returned as C(work_free_bytes).
+    type: path
   inventory:
     description:
     - With I(state=fleet), the inventory as a play sees it, as a mapping with C(groups) (Ansible's C(groups)),
@@ -480,8 +528,10 @@ node:
       type: int
     disk:
       description: The files on disk. C(status) (C(ok), or the kind of problem) and C(msg); the newest
-        valid C(snapshot) and the C(rejected_snapshots) passed over; C(znodes), C(sessions), C(tree_digest),
-        C(orphan_ephemerals); counts and bytes of snapshots and logs; C(logs_replayed); C(warnings).
+        valid C(snapshot) and the C(rejected_snapshots) passed over; C(from_empty_tree) (true for ZooKeeper
+        3.4 data with logs and no snapshot, replayed from zxid 0 onto the empty 3.4 tree); C(znodes),
+        C(sessions), C(tree_digest), C(orphan_ephemerals); counts and bytes of snapshots and logs; C(logs_replayed);
+        C(warnings).
       type: dict
     free_space:
       description: Total, free and available bytes of the filesystems of C(data_dir) and C(data_log_dir).
@@ -712,6 +762,47 @@ files:
     html:
       description: The self-contained HTML render.
       type: str
+plan:
+  description:
+  - With I(state=plan), the plan. C(ok); C(action) (C(migrate), C(skip) when every target already holds
+    this source's data at the same zxid, C(refuse)); C(bundle_host) and C(source_last_zxid(_hex)) (the
+    node ZooKeeper's election would pick, highest currentEpoch, last zxid, myid; ties by host name); C(bundle_format)
+    (the caller's, else the oldest target version's); C(source_running); C(source_candidates) (host, eligible,
+    running, current_epoch, last_zxid(_hex), myid); C(problems) (each refuses and says what to change);
+    C(warnings); C(estimates) (C(heap), C(bundle_bytes), each with C(bytes) and the C(inputs) it was computed
+    from); C(msg).
+  - When C(problems) is not empty the module fails with them in I(msg).
+  returned: state=plan
+  type: dict
+heap_bytes:
+  description: With I(state=facts), the server's maximum heap (I(heap), else the running JVM's last C(-Xmx)
+    or C(-XX:MaxHeapSize)); null when unknown.
+  returned: state=facts
+  type: int
+heap_source:
+  description: With I(state=facts), where I(heap_bytes) came from (C(option), C(cmdline of pid N)); null
+    when unknown.
+  returned: state=facts
+  type: str
+work_free_bytes:
+  description: With I(state=facts) and I(work_dir), bytes available where bundles will be written; null
+    when unreadable.
+  returned: state=facts with work_dir
+  type: int
+marker:
+  description: With I(state=facts), the C(zkmigrate-migration.json) a finished migration left in the dataDir,
+    or null.
+  returned: state=facts
+  type: dict
+version:
+  description: With I(state=facts), the server's ZooKeeper version (C(srvr), else I(server_version));
+    null when unknown.
+  returned: state=facts
+  type: str
+version_source:
+  description: With I(state=facts), C(srvr) or C(option); null when I(version) is.
+  returned: state=facts
+  type: str
 summary:
   description: With I(state=report), the run's records so far as the lines of an aligned text table.
   returned: state=report

@@ -2,7 +2,8 @@
 
 Stdlib + kazoo only. Run it with the system interpreter (``/usr/bin/python3``), which has
 Debian's ``python3-kazoo``; the servers come from Debian's ``zookeeper`` package
-(``/usr/share/java/zookeeper.jar``, 3.8.0).
+(``/usr/share/java/zookeeper.jar``, 3.8.0), or with ``Ensemble(..., version="3.4")`` / ``"3.9"`` from
+the 3.4.13 / 3.9.3 jars that ``scripts/install-deps.sh`` extracts into /var/cache/zkmigrate.
 
 Layout written by :class:`Ensemble` for every node *i* (1-based)::
 
@@ -55,11 +56,47 @@ from kazoo.security import make_digest_acl_credential
 __all__ = [
     "Ensemble", "ZK_CLASSPATH", "SUPER_USER", "SUPER_PASSWORD", "four_letter", "srvr",
     "walk", "compare_trees", "tree_to_json", "tree_from_json", "STAT_FIELDS", "zk_version",
+    "ZK_VERSIONS", "zk_classpath",
 ]
 
 ZK_JAR = "/usr/share/java/zookeeper.jar"
 # zookeeper.jar's manifest Class-Path brings jute, netty, snappy-java, jetty, ...; logging is added here.
 ZK_CLASSPATH = [ZK_JAR, "/usr/share/java/slf4j-log4j12.jar", "/usr/share/java/log4j-1.2.jar"]
+
+#: Where scripts/install-deps.sh extracts the other Debian releases' libzookeeper-java (no install).
+ZK_CACHE = os.environ.get("ZKM_ZK_CACHE", "/var/cache/zkmigrate")
+_JAVA = "/usr/share/java"
+#: The server versions an Ensemble can run: version -> (full version, classpath).
+#:  3.8: Debian 12's own package.
+#:  3.9: Debian 13's 3.9.3 jar names Debian 12's 3.8 zookeeper-jute.jar in its manifest Class-Path,
+#:       so its own zookeeper-jute-3.9.3.jar comes first; the rest (netty, jetty, ...) is Debian 12's.
+#:  3.4: Debian 11's 3.4.13 runs on Debian 12's log4j 1.2, slf4j-api and slf4j-log4j12 (jline is
+#:       only for its CLI, which the harness does not run).
+ZK_VERSIONS = {
+    "3.8": ("3.8.0", ZK_CLASSPATH),
+    "3.9": ("3.9.3", [
+        "%s/zookeeper-3.9.3/usr/share/java/zookeeper-jute-3.9.3.jar" % ZK_CACHE,
+        "%s/zookeeper-3.9.3/usr/share/java/zookeeper-3.9.3.jar" % ZK_CACHE,
+        _JAVA + "/slf4j-log4j12.jar", _JAVA + "/log4j-1.2.jar"]),
+    "3.4": ("3.4.13", [
+        "%s/zookeeper-3.4.13/usr/share/java/zookeeper-3.4.13.jar" % ZK_CACHE,
+        _JAVA + "/log4j-1.2.jar", _JAVA + "/slf4j-api.jar", _JAVA + "/slf4j-log4j12.jar"]),
+}
+
+
+def zk_classpath(version="3.8"):
+    """The JVM classpath (list) for a server of `version` ("3.4", "3.8", "3.9").
+
+    Raises RuntimeError naming scripts/install-deps.sh when that version's jars are not there.
+    """
+    if version not in ZK_VERSIONS:
+        raise ValueError("unknown ZooKeeper version %r (known: %s)" % (version, ", ".join(sorted(ZK_VERSIONS))))
+    cp = ZK_VERSIONS[version][1]
+    missing = [j for j in cp if not os.path.exists(j)]
+    if missing:
+        raise RuntimeError("ZooKeeper %s is not available (missing %s): run scripts/install-deps.sh"
+                           % (version, ", ".join(missing)))
+    return list(cp)
 JAVA = os.environ.get("ZKHARNESS_JAVA", "java")
 
 SUPER_USER = "super"
@@ -135,11 +172,16 @@ def srvr(host, port=2181, timeout=5.0):
     return out
 
 
-def zk_version():
-    """Version of the installed ZooKeeper jar (e.g. '3.8.0'), from its Maven pom.properties."""
+def zk_version(version="3.8"):
+    """Full version of the ZooKeeper jar an Ensemble of `version` runs (e.g. '3.8.0'), from its Maven
+    pom.properties (3.4's jar has none: its Implementation-Version is used)."""
     import zipfile
+    jar = ZK_JAR if version == "3.8" else [j for j in ZK_VERSIONS[version][1] if "/zookeeper-3" in j
+                                           and "jute" not in j][0]
     try:
-        with zipfile.ZipFile(ZK_JAR) as z:
+        with zipfile.ZipFile(jar) as z:
+            if "META-INF/maven/org.apache.zookeeper/zookeeper/pom.properties" not in z.namelist():
+                return ZK_VERSIONS[version][0]
             props = z.read("META-INF/maven/org.apache.zookeeper/zookeeper/pom.properties").decode()
         m = re.search(r"^version=(\S+)", props, re.M)
         if m:
@@ -192,12 +234,19 @@ class Ensemble(object):
         Extra zoo.cfg lines (key=value), written after the generated ones.
     super_password : str or None
         Enables ``zookeeper.DigestAuthenticationProvider.superDigest`` for user ``super``; None disables.
+    version : str
+        Server version: "3.8" (Debian 12's, the default), "3.9" (3.9.3) or "3.4" (3.4.13); the last two
+        come from scripts/install-deps.sh's cache (see ZK_VERSIONS).  A 3.4 zoo.cfg has no 4lw
+        whitelist, no admin server, no reconfigEnabled and no ``server.N=...;clientPort`` form.
     """
 
     def __init__(self, base_dir, size=3, ip_prefix="127.0.0.", first_ip=11, client_port=2181,
                  quorum_port=2888, election_port=3888, split_log_dir=False, snap_count=None,
                  jvm_flags=None, heap="256m", tick_time=2000, init_limit=10, sync_limit=5,
-                 extra_cfg=None, super_password=SUPER_PASSWORD):
+                 extra_cfg=None, super_password=SUPER_PASSWORD, version="3.8"):
+        if version not in ZK_VERSIONS:
+            raise ValueError("unknown ZooKeeper version %r" % (version,))
+        self.version = version
         if size < 1:
             raise ValueError("size must be >= 1")
         if first_ip < 1 or first_ip + size - 1 > 254:
@@ -282,17 +331,22 @@ class Ensemble(object):
         lines += [
             "clientPort=%d" % self.client_port,
             "clientPortAddress=%s" % self.host(i),
-            "4lw.commands.whitelist=*",
-            "admin.enableServer=false",
-            "autopurge.purgeInterval=0",
         ]
+        if self.version != "3.4":
+            lines += ["4lw.commands.whitelist=*", "admin.enableServer=false"]
+        lines.append("autopurge.purgeInterval=0")
         if self.snap_count is not None:
             lines.append("snapCount=%d" % self.snap_count)
         if self.size > 1:
-            lines.append("reconfigEnabled=false")
+            if self.version != "3.4":
+                lines.append("reconfigEnabled=false")
             for n in self.ids:
-                lines.append("server.%d=%s:%d:%d;%s:%d" % (
-                    n, self.host(n), self.quorum_port, self.election_port, self.host(n), self.client_port))
+                if self.version == "3.4":
+                    lines.append("server.%d=%s:%d:%d" % (n, self.host(n), self.quorum_port, self.election_port))
+                else:
+                    lines.append("server.%d=%s:%d:%d;%s:%d" % (
+                        n, self.host(n), self.quorum_port, self.election_port, self.host(n),
+                        self.client_port))
         for k, v in self.extra_cfg.items():
             lines.append("%s=%s" % (k, v))
         return lines
@@ -321,7 +375,7 @@ class Ensemble(object):
             flags["zookeeper.DigestAuthenticationProvider.superDigest"] = \
                 make_digest_acl_credential(SUPER_USER, self.super_password)
         flags.update(self.jvm_flags)
-        cp = ":".join(ZK_CLASSPATH + [self.node_dir(i)])
+        cp = ":".join(zk_classpath(self.version) + [self.node_dir(i)])
         args = [JAVA, "-Xmx%s" % self.heap, "-XX:+UseSerialGC", "-Xss512k", "-cp", cp]
         for k, v in flags.items():
             args.append("-D%s" % k if v is None else "-D%s=%s" % (k, v))

@@ -106,6 +106,50 @@ TEST_F(Cli, DamagedSnapshotExitsOne) {
   fs::remove_all(dir);
 }
 
+// A bad end-of-record byte in log.44's second record, valid records after it
+// (docs/DAMAGE.md): check of the file and of the dir, and consolidate, refuse.
+TEST_F(Cli, DamageBeforeValidRecordsIsAProblemEverywhere) {
+  namespace fs = std::filesystem;
+  struct Scratch {
+    fs::path p = fs::temp_directory_path() / ("zkm-cli-damage-" + std::to_string(::getpid()));
+    ~Scratch() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } s;
+  fs::remove_all(s.p);
+  fs::create_directories(s.p / "data");
+  fs::copy(kFixtures + "/standalone-plain/data", s.p / "data", fs::copy_options::recursive);
+  std::string log = (s.p / "data" / "version-2" / "log.44").string();
+  CmdResult clean = Exec("check " + log);
+  ASSERT_EQ(clean.code, 0) << clean.out;
+  {
+    // Record 1 starts at 16; its length is at 24..27, its EOR byte right after its payload.
+    FILE* f = std::fopen(log.c_str(), "r+b");
+    unsigned char len[4];
+    std::fseek(f, 24, SEEK_SET);
+    ASSERT_EQ(std::fread(len, 1, 4, f), 4u);
+    long n = (long{len[0]} << 24) | (long{len[1]} << 16) | (long{len[2]} << 8) | long{len[3]};
+    std::fseek(f, 16 + 12 + n, SEEK_SET);
+    std::fputc('A', f);
+    std::fclose(f);
+  }
+  CmdResult one = Exec("check " + log);
+  EXPECT_EQ(one.code, 1) << one.out;
+  EXPECT_NE(one.out.find("PROBLEM"), std::string::npos) << one.out;
+  EXPECT_NE(one.out.find("a bad end-of-record byte at offset 16"), std::string::npos) << one.out;
+  EXPECT_NE(one.out.find("a valid record follows at offset "), std::string::npos) << one.out;
+  CmdResult dir = Exec("check " + (s.p / "data").string());
+  EXPECT_EQ(dir.code, 1) << dir.out;
+  EXPECT_NE(dir.out.find(log), std::string::npos) << dir.out;
+  CmdResult c = Exec("consolidate --no-progress --data-dir " + (s.p / "data").string() + " --out " +
+                     (s.p / "out").string());
+  EXPECT_EQ(c.code, 1) << c.out;
+  EXPECT_NE(c.out.find("a valid record follows"), std::string::npos) << c.out;
+  for (const auto& e : fs::directory_iterator(s.p / "out"))
+    EXPECT_NE(e.path().filename().string().rfind("snapshot.", 0), 0u) << "nothing written";
+}
+
 TEST_F(Cli, LogFileInspect) {
   CmdResult r = Exec("inspect --json " + kFixtures + "/standalone-plain/data/version-2/log.1");
   ASSERT_EQ(r.code, 0) << r.out;
@@ -222,5 +266,26 @@ TEST_F(Cli, ProgressBarOnlyOnATerminal) {
   while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   ::pclose(p);
   EXPECT_EQ(out.find("100%"), std::string::npos) << out;
+}
+}  // namespace
+
+namespace {
+// plan --facts reads its file through the bounded JSON reader: 200,000 levels of
+// nesting are a usage error naming the file, not a stack overflow.
+TEST_F(Cli, DeepPlanFactsFileIsAUsageErrorNotACrash) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("zkm-cli-deep-facts-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string facts = (dir / "facts.json").string();
+  std::string deep;
+  for (int i = 0; i < 200000; ++i) deep += "{\"a\":";
+  deep += "1" + std::string(200000, '}');
+  std::ofstream(facts, std::ios::binary) << "{\"source\": " << deep << "}";
+  CmdResult r = Exec("plan --facts " + facts);
+  fs::remove_all(dir);
+  EXPECT_EQ(r.code, 2) << r.out.substr(0, 500);
+  EXPECT_NE(r.out.find("nesting in --facts " + facts + " goes deeper than 64 levels"),
+            std::string::npos)
+      << r.out.substr(0, 500);
 }
 }  // namespace

@@ -623,19 +623,35 @@ TEST(TxnLogDamage, HugeLengthIsUnreasonable) {
                   "(limit 100)"));
 }
 
-TEST(TxnLogDamage, BadEorEndsTheFile) {
+TEST(TxnLogDamage, BadEorOnTheLastRecordEndsTheFile) {
   LogBuilder b;
   b.Add(kTxnDelete, Jute().Buf("/a")).Add(kTxnDelete, Jute().Buf("/b"));
-  b.bytes[b.offsets[1] - 1] = 'A';
-  b.bytes[b.offsets[0] + 12 + 33] ^= 0x04;  // a bad CRC too: Java checks the EOR first
+  b.bytes.back() = 'A';
+  b.bytes[b.offsets[1] + 12 + 33] ^= 0x04;  // a bad CRC too: Java checks the EOR first
   MemorySource src(b.bytes);
   TxnLogSummary s = SummarizeTxnLog(src);
   EXPECT_TRUE(s.status.ok()) << s.status.ToString();
-  EXPECT_EQ(s.records, 0u);
+  EXPECT_EQ(s.records, 1u);
   EXPECT_EQ(s.end, LogEnd::kBadEor);
-  EXPECT_EQ(s.end_offset, 16u);
+  EXPECT_EQ(s.end_offset, b.offsets[1]);
   ASSERT_EQ(s.warnings.size(), 1u);
-  EXPECT_TRUE(Has(s.warnings[0], "bad end-of-record byte in the record at offset 16"));
+  EXPECT_TRUE(Has(s.warnings[0], "bad end-of-record byte in the record at offset " +
+                                     std::to_string(b.offsets[1])));
+}
+
+TEST(TxnLogDamage, BadEorBeforeAValidRecordIsDamage) {
+  LogBuilder b;
+  b.Add(kTxnDelete, Jute().Buf("/a")).Add(kTxnDelete, Jute().Buf("/b"));
+  b.bytes[b.offsets[1] - 1] = 'A';
+  MemorySource src(b.bytes);
+  TxnLogSummary s = SummarizeTxnLog(src);
+  EXPECT_EQ(s.status.code(), Code::kCorrupt);
+  EXPECT_EQ(s.status.offset(), 16);
+  EXPECT_EQ(s.records, 0u);
+  EXPECT_TRUE(Has(s.status.message(), "a bad end-of-record byte at offset 16"));
+  EXPECT_TRUE(Has(s.status.message(), "a valid record follows at offset " +
+                                          std::to_string(b.offsets[1]) + " (zxid 0x2)"));
+  EXPECT_TRUE(s.warnings.empty());
 }
 
 TEST(TxnLogDamage, BadMagic) {

@@ -138,7 +138,14 @@ INSTANTIATE_TEST_SUITE_P(
                       FixtureSet{"node2", "ensemble-3node/node2/data",
                                  "ensemble-3node/node2/datalog", "ensemble-3node/tree.json"},
                       FixtureSet{"node3", "ensemble-3node/node3/data",
-                                 "ensemble-3node/node3/datalog", "ensemble-3node/tree.json"}),
+                                 "ensemble-3node/node3/datalog", "ensemble-3node/tree.json"},
+                      // ZooKeeper 3.4.13: nodes 1 and 3 hold logs and no snapshot.
+                      FixtureSet{"zk34node1", "zk34-ensemble/node1/data",
+                                 "zk34-ensemble/node1/data", "zk34-ensemble/tree.json"},
+                      FixtureSet{"zk34node2", "zk34-ensemble/node2/data",
+                                 "zk34-ensemble/node2/data", "zk34-ensemble/tree.json"},
+                      FixtureSet{"zk34node3", "zk34-ensemble/node3/data",
+                                 "zk34-ensemble/node3/data", "zk34-ensemble/tree.json"}),
     [](const ::testing::TestParamInfo<FixtureSet>& i) { return std::string(i.param.name); });
 
 // A scratch copy of a fixture data dir that tests may damage.
@@ -210,6 +217,96 @@ TEST(AnalyzeDamage, NoSnapshotIsNotFound) {
   EXPECT_EQ(r.status.code(), Code::kNotFound);
   EXPECT_NE(r.status.message().find("no snapshot"), std::string::npos);
   fs::remove_all(dir);
+}
+
+// ZooKeeper 3.4 data: logs and no snapshot replay from zxid 0 onto the empty 3.4
+// tree and give the same tree as a node of the same ensemble that has a snapshot.
+TEST(Analyze34, LogsWithoutASnapshotReplayFromZxidZero) {
+  AnalyzeOptions with_snap, without;
+  with_snap.data_dir = kFixtures + "/zk34-ensemble/node2/data";
+  without.data_dir = kFixtures + "/zk34-ensemble/node1/data";
+  DataTree t1, t2;
+  DataDirReport r2 = AnalyzeDataDir(with_snap, &t2);
+  DataDirReport r1 = AnalyzeDataDir(without, &t1);
+  ASSERT_TRUE(r1.status.ok()) << r1.status.ToString();
+  ASSERT_TRUE(r2.status.ok()) << r2.status.ToString();
+  EXPECT_TRUE(r1.from_empty_tree);
+  EXPECT_FALSE(r1.snapshot.has_value());
+  EXPECT_FALSE(r2.from_empty_tree);
+  ASSERT_TRUE(r2.snapshot.has_value());
+  EXPECT_FALSE(r2.snapshot_summary.has_digest);  // 3.4 snapshots carry no digest
+  EXPECT_EQ(r1.logs.size(), 2u);                 // epochs 1 and 2, both from zxid 0
+  EXPECT_EQ(r1.replay.first_zxid, 0x100000001);
+  EXPECT_EQ(r1.last_zxid, r2.last_zxid);
+  ASSERT_FALSE(r1.warnings.empty());
+  EXPECT_NE(r1.warnings[0].find("ZooKeeper 3.4 data"), std::string::npos) << r1.warnings[0];
+  EXPECT_EQ(t1.Find("/zookeeper/config"), nullptr);  // a 3.4 tree has none
+  TreeDiff diff = DiffTrees(t1, t2, DiffOptions{});
+  EXPECT_TRUE(diff.identical()) << (diff.entries.empty() ? "" : diff.entries[0].path);
+}
+
+TEST(Analyze34, NoSnapshotAndTheOldestLogGoneIsAGapThatSaysWhy) {
+  ScratchDir d(kFixtures + "/zk34-ensemble/node1/data");
+  fs::remove(d.path() + "/version-2/log.100000001");
+  AnalyzeOptions o;
+  o.data_dir = d.path();
+  DataTree t;
+  DataDirReport r = AnalyzeDataDir(o, &t);
+  EXPECT_EQ(r.status.code(), Code::kGap) << r.status.ToString();
+  EXPECT_NE(r.status.message().find("zxid counter 1"), std::string::npos) << r.status.ToString();
+}
+
+TEST(Analyze34, TheEmptyTreesOf34And35) {
+  DataTree t34 = DataTree::Fresh34();
+  EXPECT_EQ(t34.size(), 3u);
+  EXPECT_EQ(t34.Find("/zookeeper/config"), nullptr);
+  ASSERT_NE(t34.Find("/zookeeper/quota"), nullptr);
+  EXPECT_TRUE(AddConfigNode(&t34));
+  EXPECT_FALSE(AddConfigNode(&t34));  // once
+  DataTree t35 = DataTree::Fresh();
+  EXPECT_TRUE(DiffTrees(t34, t35, DiffOptions{}).identical());
+  const Node* c = t35.Find("/zookeeper/config");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->stat.aversion, -1);
+  EXPECT_EQ(t35.Find("/zookeeper")->num_children, 2u);
+  EXPECT_EQ(t35.Find("/zookeeper")->stat.cversion, 0);
+  ASSERT_NE(t35.FindAcl(c->acl_ref), nullptr);
+  EXPECT_EQ((*t35.FindAcl(c->acl_ref))[0].perms, 1);
+}
+
+// Consolidating 3.4 data: a 3.6/3.9 layout gains /zookeeper/config (as a 3.5+
+// server adds it at load) and verifies its digest; the 3.4 layout keeps the tree.
+TEST(Analyze34, ConsolidateForNewerServersAddsTheConfigNode) {
+  for (SnapshotFormat f : {SnapshotFormat::kZk36, SnapshotFormat::kZk39, SnapshotFormat::kLegacy}) {
+    char tmpl[] = "/tmp/zkm-out34-XXXXXX";
+    std::string out = ::mkdtemp(tmpl);
+    ConsolidateOptions co;
+    co.source.data_dir = kFixtures + "/zk34-ensemble/node1/data";
+    co.out_dir = out;
+    co.format = f;
+    ConsolidateReport r = Consolidate(co);
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+    EXPECT_TRUE(r.source.from_empty_tree);
+    bool legacy = f == SnapshotFormat::kLegacy;
+    EXPECT_EQ(r.added_config_node, !legacy);
+    EXPECT_EQ(r.nodes, r.source.znodes + (legacy ? 0 : 1));
+    if (!legacy) {
+      EXPECT_EQ(r.verify.digest_check, SnapshotSummary::DigestCheck::kMatch);
+    }
+    // The file alone is a data dir whose tree is the replayed one (plus the config node).
+    fs::create_directories(out + "/dd/version-2");
+    fs::rename(r.output_path, out + "/dd/version-2/" + r.output_name);
+    AnalyzeOptions a;
+    a.data_dir = out + "/dd";
+    DataTree dst, src;
+    DataDirReport rd = AnalyzeDataDir(a, &dst);
+    ASSERT_TRUE(rd.status.ok()) << rd.status.ToString();
+    EXPECT_EQ(rd.replay.applied, 0u);
+    ASSERT_TRUE(AnalyzeDataDir(co.source, &src).status.ok());
+    if (!legacy) AddConfigNode(&src);
+    EXPECT_TRUE(DiffTrees(src, dst, DiffOptions{}).identical());
+    fs::remove_all(out);
+  }
 }
 
 TEST(AnalyzeDamage, CrcDamageInANeededLogIsRefused) {

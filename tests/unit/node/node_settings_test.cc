@@ -101,5 +101,25 @@ TEST(FindServerProcess, MatchesTheConfigArgument) {
   fs::remove_all(root);
 }
 
+TEST(JvmSize, TheSpellingsTheJvmTakes) {
+  EXPECT_EQ(ParseJvmSize("512m"), 512ull << 20);
+  EXPECT_EQ(ParseJvmSize("4G"), 4ull << 30);
+  EXPECT_EQ(ParseJvmSize("64k"), 64ull << 10);
+  EXPECT_EQ(ParseJvmSize("1048576"), 1048576ull);
+  EXPECT_EQ(ParseJvmSize("512MiB"), 512ull << 20);
+  EXPECT_EQ(ParseJvmSize(" 2g "), 2ull << 30);
+  EXPECT_EQ(ParseJvmSize(""), std::nullopt);
+  EXPECT_EQ(ParseJvmSize("lots"), std::nullopt);
+  EXPECT_EQ(ParseJvmSize("12x"), std::nullopt);
+  EXPECT_EQ(ParseJvmSize("0"), std::nullopt);
+  EXPECT_EQ(ParseJvmSize("99999999999999t"), std::nullopt);
+}
+
+TEST(JvmSize, TheLastHeapFlagWins) {
+  EXPECT_EQ(MaxHeapFromArgv({"java", "-Xmx256m", "-cp", "x", "-Xmx1g", "Main"}), 1ull << 30);
+  EXPECT_EQ(MaxHeapFromArgv({"java", "-XX:MaxHeapSize=300m"}), 300ull << 20);
+  EXPECT_EQ(MaxHeapFromArgv({"java", "-Xms512m", "Main"}), std::nullopt);
+}
+
 }  // namespace
 }  // namespace zkm

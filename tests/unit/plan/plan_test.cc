@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
+#include <functional>
 #include <string>
 
 namespace zkm {
@@ -40,6 +43,29 @@ Plan RunPlan(const std::string& src, const std::string& dst, rapidjson::Document
   keep->Parse(in.c_str());
   EXPECT_FALSE(keep->HasParseError()) << in;
   return BuildPlan(*keep);
+}
+
+// `json` changed by `edit` (on the parsed document), as text again.
+std::string Edit(const std::string& json, const std::function<void(rapidjson::Document&)>& edit) {
+  rapidjson::Document d;
+  d.Parse(json.c_str());
+  EXPECT_FALSE(d.HasParseError()) << json;
+  edit(d);
+  rapidjson::StringBuffer b;
+  rapidjson::Writer<rapidjson::StringBuffer> w(b);
+  d.Accept(w);
+  return b.GetString();
+}
+
+// A source node's facts with its election key and whether it runs.
+std::string Source(const std::string& ip, int64_t epoch, int64_t zxid, int64_t myid,
+                   bool running = false) {
+  return Edit(Facts(ip, zxid, 10, 10, 0, 0, 256 * (1ull << 20)), [&](rapidjson::Document& d) {
+    auto& a = d.GetAllocator();
+    d["node"].AddMember("current_epoch", epoch, a);
+    d["node"].AddMember("myid", myid, a);
+    d["node"]["running"] = running;
+  });
 }
 
 constexpr uint64_t kGiB = 1ull << 30;
@@ -161,6 +187,33 @@ TEST(Plan, OldTargetVersionsAndSharedEndpointsAreRefused) {
   EXPECT_NE(p.problems[2].find("need 3.5+"), std::string::npos);
 }
 
+// ZooKeeper 3.4 data (logs, no snapshot) cannot go raw: refused with the reason;
+// consolidated is fine.
+TEST(Plan, ARawBundleOf34DataWithoutASnapshotIsRefused) {
+  std::string src =
+      Facts("10.0.0.1", 0x200000010, 300, 20000, 64 * kMiB, 4096, 256 * kMiB, "3.4.13");
+  size_t at = src.find("\"disk\": {");
+  ASSERT_NE(at, std::string::npos);
+  src.insert(at + 9, "\"from_empty_tree\": true, ");
+  std::string dst = Facts("10.0.1.1", 0, 1, 0, 0, 0, 256 * kMiB, "3.8.0");
+  for (const char* mode : {"raw", "consolidated"}) {
+    rapidjson::Document d;
+    std::string in = "{\"bundle_mode\": \"" + std::string(mode) +
+                     "\", \"source\": {\"s1\": " + src + "}, \"target\": {\"t1\": " + dst + "}}";
+    d.Parse(in.c_str());
+    ASSERT_FALSE(d.HasParseError()) << in;
+    Plan p = BuildPlan(d);
+    EXPECT_EQ(p.bundle_host, "s1");
+    if (std::string(mode) == "raw") {
+      ASSERT_EQ(p.problems.size(), 1u) << PlanText(p);
+      EXPECT_NE(p.problems[0].find("logs and no snapshot"), std::string::npos) << p.problems[0];
+      EXPECT_NE(p.problems[0].find("zk_bundle_mode=consolidated"), std::string::npos);
+    } else {
+      EXPECT_TRUE(p.ok()) << PlanText(p);
+    }
+  }
+}
+
 TEST(Plan, EmptyAndOverlappingGroupsAreRefused) {
   rapidjson::Document d;
   Plan p = RunPlan("", "", &d);
@@ -169,6 +222,144 @@ TEST(Plan, EmptyAndOverlappingGroupsAreRefused) {
   std::string f = Facts("10.0.0.1", 0x100000001, 10, 10, 0, 0, 256 * kMiB);
   Plan q = RunPlan("\"a\": " + f, "\"a\": " + f, &d2);
   EXPECT_NE(PlanText(q).find("hosts a are in both"), std::string::npos) << PlanText(q);
+}
+
+TEST(Plan, TheBundleNodeIsTheOneZooKeepersElectionPicks) {
+  std::vector<SourceCandidate> c(4);
+  c[0] = {"s1", true, false, 5, 0x400000009, 1};  // higher zxid of an older epoch: a proposal
+  c[1] = {"s2", true, false, 6, 0x600000002, 2};
+  c[2] = {"s3", true, false, 6, 0x600000002, 3};   // same epoch and zxid, higher myid
+  c[3] = {"s4", false, false, 9, 0x900000001, 4};  // not eligible (damaged files)
+  const SourceCandidate* b = ChooseBundleNode(c);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->host, "s3");
+  c[2].myid = 2;  // a full tie: the first host name
+  EXPECT_EQ(ChooseBundleNode(c)->host, "s2");
+  for (SourceCandidate& x : c) x.eligible = false;
+  EXPECT_EQ(ChooseBundleNode(c), nullptr);
+
+  // Through the plan, with the same facts every role passes in.
+  rapidjson::Document d;
+  Plan p = RunPlan("\"s1\": " + Source("10.0.0.1", 5, 0x400000009, 1) +
+                       ", \"s2\": " + Source("10.0.0.2", 6, 0x600000002, 2) +
+                       ", \"s3\": " + Source("10.0.0.3", 6, 0x600000002, 3),
+                   "\"t1\": " + Facts("10.0.1.1", 0, 1, 0, 0, 0, 256 * kMiB), &d);
+  EXPECT_TRUE(p.ok()) << PlanText(p);
+  EXPECT_EQ(p.bundle_host, "s3");
+  EXPECT_EQ(p.source_last_zxid, 0x600000002);
+  ASSERT_EQ(p.candidates.size(), 3u);
+  EXPECT_EQ(p.candidates[0].current_epoch, 5);
+}
+
+TEST(Plan, InTheBundlePhaseARunningSourceIsRefusedAndNotChosen) {
+  rapidjson::Document d;
+  std::string src = "\"s1\": " + Source("10.0.0.1", 6, 0x600000002, 1) +
+                    ", \"s2\": " + Source("10.0.0.2", 6, 0x600000009, 2, /*running=*/true);
+  std::string in = "{\"phase\": \"bundle\", \"source\": {" + src +
+                   "}, \"target\": {\"t1\": " + Facts("10.0.1.1", 0, 1, 0, 0, 0, 256 * kMiB) + "}}";
+  d.Parse(in.c_str());
+  Plan p = BuildPlan(d);
+  ASSERT_EQ(p.problems.size(), 1u) << PlanText(p);
+  EXPECT_NE(p.problems[0].find("source node s2 still runs after its stop command"),
+            std::string::npos);
+  EXPECT_EQ(p.bundle_host, "s1");
+  // The same nodes before the stop: s2 runs and is the newest; only a warning-free plan.
+  rapidjson::Document d2;
+  Plan q = RunPlan(src, "\"t1\": " + Facts("10.0.1.1", 0, 1, 0, 0, 0, 256 * kMiB), &d2);
+  EXPECT_TRUE(q.ok()) << PlanText(q);
+  EXPECT_EQ(q.bundle_host, "s2");
+  EXPECT_TRUE(q.source_running);
+}
+
+// A target that an earlier run migrated this source into (the marker zk_verify writes).
+std::string Marked(const std::string& ip, int64_t zxid, bool serving,
+                   const std::vector<std::string>& hosts = {"s1"}) {
+  return Edit(Facts(ip, 0x100000001, 10, 10, 0, 0, 256 * (1ull << 20)),
+              [&](rapidjson::Document& d) {
+                auto& a = d.GetAllocator();
+                rapidjson::Value m(rapidjson::kObjectType), h(rapidjson::kArrayType);
+                for (const std::string& x : hosts) h.PushBack(rapidjson::Value(x.c_str(), a), a);
+                m.AddMember("source_hosts", h, a);
+                m.AddMember("source_last_zxid", zxid, a);
+                m.AddMember("source_last_zxid_hex", "0x100000005", a);
+                m.AddMember("finished", "2026-12-01T10:00:00Z", a);
+                d.AddMember("marker", m, a);
+                d["node"].AddMember("serving", serving, a);
+              });
+}
+
+TEST(Plan, AFinishedMigrationIsSkippedAChangedSourceNeedsForce) {
+  std::string s1 = "\"s1\": " + Facts("10.0.0.1", 0x100000005, 10, 10, 0, 0, 256 * kMiB);
+  std::string done = "\"t1\": " + Marked("10.0.1.1", 0x100000005, true) +
+                     ", \"t2\": " + Marked("10.0.1.2", 0x100000005, true);
+  rapidjson::Document d;
+  Plan p = RunPlan(s1, done, &d);
+  EXPECT_TRUE(p.ok()) << PlanText(p);
+  EXPECT_EQ(p.action, "skip");
+  EXPECT_NE(PlanText(p).find("already holds this source up to zxid 0x100000005"),
+            std::string::npos);
+
+  // The source moved on since: refused unless forced.
+  std::string s1b = "\"s1\": " + Facts("10.0.0.1", 0x100000009, 10, 10, 0, 0, 256 * kMiB);
+  rapidjson::Document d2;
+  Plan q = RunPlan(s1b, done, &d2);
+  ASSERT_EQ(q.problems.size(), 1u) << PlanText(q);
+  EXPECT_NE(q.problems[0].find("zk_migrate_force=true"), std::string::npos);
+  EXPECT_NE(q.problems[0].find("now 0x100000009"), std::string::npos) << q.problems[0];
+  rapidjson::Document d3;
+  std::string in = "{\"force\": true, \"source\": {" + s1b + "}, \"target\": {" + done + "}}";
+  d3.Parse(in.c_str());
+  Plan f = BuildPlan(d3);
+  EXPECT_TRUE(f.ok()) << PlanText(f);
+  EXPECT_EQ(f.action, "migrate");
+  // Forced over a finished one: migrated again.
+  rapidjson::Document d6;
+  std::string again = "{\"force\": true, \"source\": {" + s1 + "}, \"target\": {" + done + "}}";
+  d6.Parse(again.c_str());
+  EXPECT_EQ(BuildPlan(d6).action, "migrate");
+
+  // One target not serving: the earlier run did not finish there; a marker from another
+  // source is not this migration.
+  rapidjson::Document d4;
+  Plan h = RunPlan(s1,
+                   "\"t1\": " + Marked("10.0.1.1", 0x100000005, true) +
+                       ", \"t2\": " + Marked("10.0.1.2", 0x100000005, false),
+                   &d4);
+  EXPECT_FALSE(h.ok());
+  rapidjson::Document d5;
+  Plan o = RunPlan(s1, "\"t1\": " + Marked("10.0.1.1", 0x100000005, true, {"x1", "x2"}), &d5);
+  EXPECT_TRUE(o.ok()) << PlanText(o);
+  EXPECT_EQ(o.action, "migrate");
+}
+
+TEST(Plan, TheFormatFollowsTheOldestTargetAndContainersStopA34Target) {
+  std::string s =
+      Edit(Facts("10.0.0.1", 0x100000005, 10, 10, 0, 0, 256 * kMiB), [](rapidjson::Document& d) {
+        auto& a = d.GetAllocator();
+        d["node"]["disk"]["tree"].AddMember("containers", 2, a);
+        d["node"]["disk"]["tree"].AddMember("ttl_nodes", 1, a);
+      });
+  std::string plain = Facts("10.0.0.1", 0x100000005, 10, 10, 0, 0, 256 * kMiB);
+  auto run = [](const std::string& src, const std::string& ver, const std::string& extra) {
+    std::string in =
+        "{" + extra + "\"bundle_mode\": \"consolidated\", \"source\": {\"s1\": " + src +
+        "}, \"target\": {\"t1\": " + Facts("10.0.1.1", 0, 1, 0, 0, 0, 256 * kMiB, "3.9.3") +
+        ", \"t2\": " + Facts("10.0.1.2", 0, 1, 0, 0, 0, 256 * kMiB, ver) + "}}";
+    rapidjson::Document d;
+    d.Parse(in.c_str());
+    return BuildPlan(d);
+  };
+  EXPECT_EQ(run(plain, "3.8.0", "").bundle_format, "3.6");
+  EXPECT_EQ(run(plain, "3.5.10", "").bundle_format, "3.5");
+  Plan old = run(plain, "3.4.13", "");
+  EXPECT_TRUE(old.ok()) << PlanText(old);
+  EXPECT_EQ(old.bundle_format, "3.4");
+  EXPECT_EQ(run(plain, "3.4.13", "\"format\": \"3.6\", ").bundle_format, "3.6");
+  Plan refused = run(s, "3.4.13", "");
+  ASSERT_EQ(refused.problems.size(), 1u) << PlanText(refused);
+  EXPECT_NE(refused.problems[0].find("2 container and 1 TTL nodes"), std::string::npos);
+  EXPECT_NE(refused.problems[0].find("target t2 runs ZooKeeper 3.4.13"), std::string::npos);
+  EXPECT_TRUE(run(s, "3.8.0", "").ok());
 }
 
 }  // namespace
