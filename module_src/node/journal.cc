@@ -43,6 +43,11 @@ bool PlacedByUs(const NodeDirs& n, const BackupRecord& rec, const std::string& p
   return false;
 }
 
+// `name` is the temp file a durable write of `final_name` uses.
+bool IsTempOf(const std::string& name, const std::string& final_name) {
+  return name.rfind("." + final_name + ".zkm-tmp-", 0) == 0;
+}
+
 std::string AsideSub(const NodeDirs& n, const std::string& path) {
   std::string parent = ParentDir(path);
   if (parent == n.snap_dir()) return "data-version-2";
@@ -82,6 +87,18 @@ std::vector<std::string> ScannedPaths(const NodeDirs& n) {
        {n.data_log_dir + "/initialize", n.state_dir() + "/" + kPlacedRecordName,
         n.state_dir() + "/" + kManifestName})
     if (PathExists(p)) out.push_back(p);
+  // What a run killed while writing one of those left: `.<name>.zkm-tmp-<pid>`
+  // (WriteFileDurable, CopyFileDurable). The node lock is held, so no live run
+  // owns one; restore deletes them (PlacedByUs).
+  const std::pair<std::string, std::vector<std::string>> temps[] = {
+      {n.data_log_dir, {"initialize"}}, {n.state_dir(), {kPlacedRecordName, kManifestName}}};
+  for (const auto& [dir, files] : temps) {
+    auto names = ListDir(dir);
+    if (!names.ok()) continue;
+    for (const std::string& x : *names)
+      for (const std::string& f : files)
+        if (IsTempOf(x, f)) out.push_back(dir + "/" + x);
+  }
   return out;
 }
 
@@ -146,6 +163,12 @@ std::vector<BackupRecord> ListJournals(const NodeDirs& n, const std::string& roo
 Status RecoverNode(const NodeDirs& n, const std::string& root, bool check_only,
                    std::vector<Recovery>* out) {
   for (BackupRecord& rec : ListJournals(n, root)) {
+    if (!check_only) {  // a kill while the journal itself was written
+      auto names = ListDir(rec.dir);
+      if (names.ok())
+        for (const std::string& x : *names)
+          if (IsTempOf(x, kBackupRecordName)) ZKM_RETURN_IF_ERROR(RemoveFile(rec.dir + "/" + x));
+    }
     const std::string found = rec.phase;
     Recovery r{rec.migration_id, rec.dir, found, "", ""};
     if (found == "installed") {
@@ -161,7 +184,11 @@ Status RecoverNode(const NodeDirs& n, const std::string& root, bool check_only,
         r.detail = "an interrupted place of migration " + rec.migration_id +
                    " had installed every file of bundle " + rec.bundle_id.substr(0, 12) +
                    "; its journal in " + rec.dir + " now says done";
-        if (!check_only) ZKM_RETURN_IF_ERROR(WriteJournal(&rec, "done"));
+        if (!check_only) {
+          for (const std::string& p : ScannedPaths(n))
+            if (Base(p).find(".zkm-tmp-") != std::string::npos) ZKM_RETURN_IF_ERROR(RemoveFile(p));
+          ZKM_RETURN_IF_ERROR(WriteJournal(&rec, "done"));
+        }
         out->push_back(r);
         continue;
       }

@@ -20,6 +20,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -28,7 +29,7 @@ const std::string kFixtures = ZKM_FIXTURES_DIR;
 
 std::string Bin() {
   const char* b = std::getenv("ZKM_BIN");
-  return b ? b : "";
+  return b && *b ? b : ZKM_BIN_DEFAULT;
 }
 
 std::string Slurp(const std::string& p) {
@@ -69,7 +70,7 @@ struct ProcRun {
 class PlaceJournal : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (Bin().empty()) GTEST_SKIP() << "ZKM_BIN is not set (run through ctest)";
+    ASSERT_EQ(::access(Bin().c_str(), X_OK), 0) << Bin() << " is not an executable";
     char tmpl[] = "/tmp/zkm-journal-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     root_ = tmpl;
@@ -101,10 +102,13 @@ class PlaceJournal : public ::testing::Test {
     fs::create_directories(data() + "/version-2");
     Spit(data() + "/myid", "1\n");
     std::mt19937 rng(7);
-    const char* names[] = {"snapshot.5", "snapshot.9",    "log.1",        "log.6",
-                           "log.a",      "acceptedEpoch", "currentEpoch", "odd\xff\xfe-name"};
+    // Twenty entries: each moved aside is two durable steps (kill points) of place.
+    std::vector<std::string> names = {"snapshot.5",   "snapshot.9",      "log.1",
+                                      "log.6",        "log.a",           "acceptedEpoch",
+                                      "currentEpoch", "odd\xff\xfe-name"};
+    for (int i = 0; i < 12; ++i) names.push_back("log." + std::to_string(0x10 + i));
     int k = 0;
-    for (const char* n : names) {
+    for (const std::string& n : names) {
       std::string bytes(1000 + 337 * k++, '\0');
       for (char& c : bytes) c = static_cast<char>(rng());
       Spit(data() + "/version-2/" + n, bytes);
