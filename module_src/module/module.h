@@ -24,8 +24,11 @@ struct ModuleParams {
   std::string src;                    // place: directory holding a bundle
   std::string mode = "consolidated";  // bundle: consolidated | raw
   std::string backup_dir;             // place/rollback: where the old data goes / comes from
-  std::string manifest;               // verify: manifest.json to compare with
-  bool deep = false;                  // verify: walk the live tree
+  // place/rollback: names the backup folder <backup_dir>/<migration_id>/ (place: default
+  // "bundle-<16 hex of the bundle id>"; rollback: default the placed or only migration).
+  std::string migration_id;
+  std::string manifest;  // verify: manifest.json to compare with
+  bool deep = false;     // verify: walk the live tree
   // verify with deep: credentials for the walk, each "scheme:credential" (e.g.
   // "digest:super:secret"); never echoed in results.
   std::vector<std::string> auth;

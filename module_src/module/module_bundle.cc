@@ -228,8 +228,17 @@ void RunBundle(const ModuleParams& p, ModuleResult* r) {
   if (!node.ok()) return r->Fail(node.status().message(), node.status());
   Plan plan;
   plan.node = std::move(*node);
+  // A bundle written inside the node's data dirs changes the node: it takes the
+  // node lock; elsewhere it only reads, and refuses while another run holds it.
+  auto inside = [&](const std::string& d) {
+    return dest == d || dest.compare(0, d.size() + 1, d + "/") == 0;
+  };
+  bool writes_node = inside(plan.node.cfg.data_dir) || inside(plan.node.cfg.data_log_dir);
+  std::unique_ptr<NodeLock> lock;
+  Status st = LockNode(plan.node, "bundle", p.check_mode || !writes_node, &lock, &r->warnings);
+  if (!st.ok()) return r->Fail(st.message(), st);
   std::string warning;
-  Status st = RequireStopped(plan.node, p.timeout, p.allow_running, "bundle", &warning);
+  st = RequireStopped(plan.node, p.timeout, p.allow_running, "bundle", &warning);
   if (!st.ok()) return r->Fail(st.message(), st);
   if (!warning.empty()) r->warnings.push_back(warning);
 

@@ -57,6 +57,31 @@ Status RequireStopped(const NodeContext& node, int64_t timeout_s, bool allow,
   return Status::Ok();
 }
 
+Status LockNode(const NodeContext& node, const std::string& state, bool probe_only,
+                std::unique_ptr<NodeLock>* out, std::vector<std::string>* warnings) {
+  if (!IsDirectory(node.cfg.data_dir)) return Status::Ok();
+  if (probe_only) return NodeLock::Probe(node.cfg.data_dir);
+  auto l = NodeLock::Acquire(node.cfg.data_dir, state);
+  if (!l.ok()) return l.status();
+  if (!(*l)->stale().empty()) warnings->push_back((*l)->stale());
+  *out = std::move(*l);
+  return Status::Ok();
+}
+
+Value RecoveredJson(const std::vector<Recovery>& v, rapidjson::Document::AllocatorType& a) {
+  Value arr(rapidjson::kArrayType);
+  for (const Recovery& x : v) {
+    Value o(rapidjson::kObjectType);
+    o.AddMember("migration_id", Str(x.migration_id, a), a);
+    o.AddMember("backup_dir", Str(x.dir, a), a);
+    o.AddMember("found_phase", Str(x.found_phase, a), a);
+    o.AddMember("action", Str(x.action, a), a);
+    o.AddMember("detail", Str(x.detail, a), a);
+    arr.PushBack(o, a);
+  }
+  return arr;
+}
+
 Value ManifestSummary(const Manifest& m, rapidjson::Document::AllocatorType& a) {
   Value o(rapidjson::kObjectType);
   o.AddMember("mode", Str(m.mode, a), a);

@@ -6,12 +6,15 @@
 #include <rapidjson/document.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
 #include "module/module.h"
+#include "node/journal.h"
+#include "node/lock.h"
 #include "node/manifest.h"
 #include "node/zoo_cfg.h"
 
@@ -47,6 +50,18 @@ std::optional<uint64_t> AvailableBytesFor(const std::string& path);
 // sentence for msg; running and allow -> ok, with `warning` filled.
 Status RequireStopped(const NodeContext& node, int64_t timeout_s, bool allow,
                       const std::string& state, std::string* warning);
+
+// The node lock (node/lock.h) for `state`, taken before anything else: held by
+// another run -> the Status to fail with (nothing was changed). With `probe_only`
+// (check mode, a bundle written outside the data dirs) the lock is only tested,
+// never created. A missing dataDir takes no lock (the state reports it). A stale
+// lock taken over adds a warning.
+Status LockNode(const NodeContext& node, const std::string& state, bool probe_only,
+                std::unique_ptr<NodeLock>* out, std::vector<std::string>* warnings);
+
+// [{migration_id, backup_dir, found_phase, action, detail}] for the `recovered` result.
+rapidjson::Value RecoveredJson(const std::vector<Recovery>& v,
+                               rapidjson::Document::AllocatorType& a);
 
 // {mode, files:[names], snapshot_zxid(_hex), last_zxid(_hex), znodes, ...}.
 rapidjson::Value ManifestSummary(const Manifest& m, rapidjson::Document::AllocatorType& a);

@@ -16,12 +16,15 @@
 // `myid` and everything else outside version-2 is left alone.
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "format/jute.h"
 #include "format/sha256.h"
 #include "module/module.h"
 #include "module/module_node.h"
 #include "node/analysis.h"
 #include "node/backup_record.h"
+#include "node/journal.h"
 #include "node/manifest.h"
 #include "node/membership.h"
 #include "node/placement.h"
@@ -86,7 +89,9 @@ Value BundleState(const Ctx& c, rapidjson::Document::AllocatorType& a) {
   return o;
 }
 
-// Everything to move out of the way, into `bak` (and `log_bak` for the log dir).
+// Everything to move out of the way, into `bak` (and `log_bak` for the log dir):
+// the version-2 entries, a stale dataLogDir/initialize, and the placement
+// records of an earlier migration (so a rollback brings those back too).
 Result<std::vector<MovedEntry>> PlanMoves(const Ctx& c, const std::string& bak,
                                           const std::string& log_bak) {
   std::vector<MovedEntry> moves;
@@ -101,6 +106,10 @@ Result<std::vector<MovedEntry>> PlanMoves(const Ctx& c, const std::string& bak,
   if (c.node.split()) ZKM_RETURN_IF_ERROR(add_dir(c.node.log_dir(), log_bak + "/log-version-2"));
   std::string init = c.node.cfg.data_log_dir + "/initialize";
   if (PathExists(init)) moves.push_back({init, log_bak + "/initialize"});
+  for (const char* rec : {kPlacedRecordName, kManifestName}) {
+    std::string at = c.state_dir + "/" + rec;
+    if (PathExists(at)) moves.push_back({at, bak + "/state/" + rec});
+  }
   return moves;
 }
 
@@ -123,47 +132,49 @@ Status Preconditions(const Ctx& c, const std::string& root) {
   return CheckFreeSpace(ld, logs);
 }
 
-// Steps 2-5; on failure everything done is undone and the Status returned.
-Status Execute(const Ctx& c, BackupRecord* rec, PlacedRecord* placed,
-               const std::vector<std::string>& bak_dirs) {
-  std::vector<MovedEntry> done;
-  std::vector<std::string> installed;
-  auto undo = [&](Status st) {
-    for (const std::string& f : installed) RemoveFile(f);
-    bool all_back = true;
-    for (auto it = done.rbegin(); it != done.rend(); ++it)
-      all_back &= MoveEntry(it->to, it->from).ok();
-    if (all_back)
-      for (const std::string& d : bak_dirs) RemoveTree(d);
-    return all_back ? st : st.WithContext("undo incomplete, the old files remain in " + rec->dir);
-  };
+// Steps 2-5, each phase written to the journal; on failure the originals are
+// put back from the journal (RestoreOriginals) and the Status returned.
+Status Execute(const Ctx& c, const NodeDirs& nd, BackupRecord* rec, PlacedRecord* placed) {
   ZKM_RETURN_IF_ERROR(MakeDirs(rec->dir, 0755, FileOwner{}));
-  Status st = WriteFileDurable(rec->dir, kBackupRecordName, BackupRecordToJson(*rec), 0644, {});
-  if (!st.ok()) return undo(st);
+  for (const std::string& d : {c.node.snap_dir(), c.node.log_dir(), c.state_dir})
+    if (!PathExists(d) &&
+        std::find(rec->created_dirs.begin(), rec->created_dirs.end(), d) == rec->created_dirs.end())
+      rec->created_dirs.push_back(d);
+  for (const ManifestFile& f : c.m.files) {
+    std::string dir = f.role == "snapshot" ? c.node.snap_dir() : c.node.log_dir();
+    rec->installed.push_back({dir + "/" + f.name, f.name, f.role, f.size, f.sha256, f.sha256});
+  }
+  Status st = WriteJournal(rec, "begun");
+  if (!st.ok()) return st;
+  auto undo = [&](Status why) {
+    RestoreOutcome o;
+    Status u = RestoreOriginals(nd, rec, &o);
+    if (u.ok()) u = WriteJournal(rec, "undone");
+    if (u.ok()) return why;
+    return why.WithContext("undo incomplete (" + u.ToString() + "); the original data is in " +
+                           rec->dir + " and the next place or rollback puts it back");
+  };
   for (const MovedEntry& mv : rec->moves) {
     st = MakeDirs(ParentDir(mv.to), 0755, FileOwner{});
     if (st.ok()) st = MoveEntry(mv.from, mv.to);
     if (!st.ok()) return undo(st);
-    done.push_back(mv);
   }
-  st = MakeDirs(c.node.snap_dir(), 0755, c.owner);
+  st = WriteJournal(rec, "backed-up");
+  if (st.ok()) st = MakeDirs(c.node.snap_dir(), 0755, c.owner);
   if (st.ok()) st = MakeDirs(c.node.log_dir(), 0755, c.owner);
   if (!st.ok()) return undo(st);
   std::string text = MembershipText(c.node.cfg);
-  for (const ManifestFile& f : c.m.files) {
+  for (size_t i = 0; i < c.m.files.size(); ++i) {
+    const ManifestFile& f = c.m.files[i];
+    InstalledFile& inst = rec->installed[i];
     bool snap = f.role == "snapshot";
     std::string dir = snap ? c.node.snap_dir() : c.node.log_dir();
-    InstalledFile inst{dir + "/" + f.name, f.name, f.role, f.size, f.sha256, f.sha256};
     bool copied = false;
     if (snap && c.m.mode == "consolidated") {
       auto rw = WriteWithMembership(c.src + "/" + f.name, c.m.snapshot_zxid, c.m.snapshot_format,
                                     text, dir, f.name, c.m.znodes, c.max_buffer);
-      if (!rw.ok()) {
-        if (PathExists(inst.path)) installed.push_back(inst.path);
-        return undo(rw.status());
-      }
+      if (!rw.ok()) return undo(rw.status());
       if (rw->rewritten) {
-        installed.push_back(inst.path);
         inst.sha256 = rw->sha256;
         inst.size = rw->size;
         placed->membership_rewritten = true;
@@ -177,26 +188,20 @@ Status Execute(const Ctx& c, BackupRecord* rec, PlacedRecord* placed,
       st = CopyFileDurable(c.src + "/" + f.name, dir, f.name, f.sha256, 0644, c.owner, false,
                            nullptr);
       if (!st.ok()) return undo(st);
-      installed.push_back(inst.path);
     }
-    rec->installed.push_back(inst);
   }
+  st = WriteJournal(rec, "copied");
   placed->installed = rec->installed;
-  st = MakeDirs(c.state_dir, 0755, c.owner);
+  if (st.ok()) st = MakeDirs(c.state_dir, 0755, c.owner);
   if (st.ok())
     st = CopyFileDurable(c.src + "/" + kManifestName, c.state_dir, kManifestName, c.bundle_id, 0644,
                          c.owner, true, nullptr);
-  rec->state = "placed";
-  if (st.ok())
-    st = WriteFileDurable(rec->dir, kBackupRecordName, BackupRecordToJson(*rec), 0644, {});
   if (st.ok())
     st = WriteFileDurable(c.state_dir, kPlacedRecordName, PlacedRecordToJson(*placed), 0644,
                           c.owner);
-  if (!st.ok()) {
-    RemoveFile(c.state_dir + "/" + kManifestName);
-    return undo(st);
-  }
-  return Status::Ok();
+  if (st.ok()) st = WriteJournal(rec, "installed");
+  if (!st.ok()) return undo(st);
+  return WriteJournal(rec, "done");
 }
 
 }  // namespace
@@ -209,8 +214,11 @@ void RunPlace(const ModuleParams& p, ModuleResult* r) {
   c.node = std::move(*node);
   if (p.max_buffer > 0)
     c.max_buffer = static_cast<int32_t>(std::min<int64_t>(p.max_buffer, 1 << 30));
+  std::unique_ptr<NodeLock> lock;
+  Status st = LockNode(c.node, "place", p.check_mode, &lock, &r->warnings);
+  if (!st.ok()) return r->Fail(st.message(), st);
   std::string unused;
-  Status st = RequireStopped(c.node, p.timeout, false, "place", &unused);
+  st = RequireStopped(c.node, p.timeout, false, "place", &unused);
   if (!st.ok()) return r->Fail(st.message(), st);
 
   c.src = p.src;
@@ -230,31 +238,91 @@ void RunPlace(const ModuleParams& p, ModuleResult* r) {
   c.state_dir = c.node.cfg.data_dir + "/zkmigrate";
   r->SetString("bundle_id", c.bundle_id);
 
+  std::string mid = p.migration_id;
+  if (mid.empty()) {
+    mid = "bundle-" + c.bundle_id.substr(0, 16);
+    r->warnings.push_back("no migration_id given: the backup is named " + mid +
+                          " after the bundle; a stable migration_id (one per migration, the same "
+                          "for place and rollback) keeps the backup of the original data when "
+                          "the bundle is rebuilt");
+  }
+  st = CheckMigrationId(mid);
+  if (!st.ok()) return r->Fail(st.message(), st);
+  r->SetString("migration_id", mid);
+  NodeDirs nd{c.node.cfg.data_dir, c.node.cfg.data_log_dir};
+  std::string root =
+      p.backup_dir.empty() ? c.node.cfg.data_dir + "/zkmigrate-backup" : p.backup_dir;
+
+  // What an interrupted earlier run left is finished or undone before anything else.
+  std::vector<Recovery> recovered;
+  st = RecoverNode(nd, root, p.check_mode, &recovered);
+  r->Set("recovered", RecoveredJson(recovered, a));
+  if (!st.ok())
+    return r->Fail("cannot recover what an interrupted run left on " + c.node.config_path + ": " +
+                       st.ToString(),
+                   st);
+  std::string recovered_msg;
+  for (const Recovery& x : recovered) recovered_msg += x.detail + "; ";
+
+  std::string bak = root + "/" + mid;
   PlacedRecord prev;
-  if (AlreadyPlaced(c, &prev)) {
+  if (AlreadyPlaced(c, &prev) && prev.migration_id == mid) {
     r->SetString("backup_dir", prev.backup_dir);
     r->Set("bundle", ManifestSummary(c.m, a));
-    r->msg = "bundle " + c.bundle_id.substr(0, 12) + " is already placed in " + c.node.snap_dir();
+    r->changed = !recovered.empty() && !p.check_mode;
+    r->msg = recovered_msg + "bundle " + c.bundle_id.substr(0, 12) + " is already placed in " +
+             c.node.snap_dir() + " (migration " + mid + ")";
     return;
   }
 
   auto owner = ResolveOwner(p.owner, p.group, c.node.cfg.data_dir);
   if (!owner.ok()) return r->Fail(owner.status().message(), owner.status());
   c.owner = *owner;
-  std::string root =
-      p.backup_dir.empty() ? c.node.cfg.data_dir + "/zkmigrate-backup" : p.backup_dir;
   st = Preconditions(c, root);
   if (!st.ok())
     return r->Fail("cannot place the bundle on " + c.node.config_path + ": " + st.message(), st);
 
-  std::string stamp = UtcStampCompact(), bak = root + "/" + stamp;
-  for (int k = 2; PathExists(bak); ++k) bak = root + "/" + stamp + "-" + std::to_string(k);
-  std::string log_bak = bak;
-  std::vector<std::string> bak_dirs{bak};
-  if (c.node.split() && !SameFilesystem(NearestExisting(root), NearestExisting(c.node.log_dir()))) {
-    log_bak = c.node.cfg.data_log_dir + "/zkmigrate-backup/" + bak.substr(root.size() + 1);
-    bak_dirs.push_back(log_bak);
+  // The journal of this migration: its backup holds the node's original data once
+  // it is done; a new place of the same migration first puts that back, so the
+  // backup is never of placed (or torn) data.
+  BackupRecord rec;
+  bool replace = false;
+  if (PathExists(bak + "/" + kBackupRecordName)) {
+    auto old = ReadBackupRecord(bak);
+    if (!old.ok())
+      return r->Fail("the journal in " + bak + " is unreadable: " + old.status().message(),
+                     old.status());
+    if (old->data_dir != c.node.cfg.data_dir || old->data_log_dir != c.node.cfg.data_log_dir)
+      return r->Fail("the backup folder " + bak + " belongs to dataDir " + old->data_dir +
+                         ", not to this node's " + c.node.cfg.data_dir +
+                         "; give each node its own backup_dir",
+                     Status::Mismatch(bak));
+    rec = std::move(*old);
+    replace = rec.phase == "done";
   }
+  rec.dir = bak;
+  if (replace && !p.check_mode) {
+    st = WriteJournal(&rec, "rolling-back");
+    RestoreOutcome o;
+    if (st.ok()) st = RestoreOriginals(nd, &rec, &o);
+    rec.restored_at = UtcNowIso();
+    if (st.ok()) st = WriteJournal(&rec, "restored");
+    if (!st.ok())
+      return r->Fail("cannot put back the original data of migration " + mid + " from " + bak +
+                         " before placing the new bundle: " + st.ToString(),
+                     st);
+    Recovery x{mid, bak, "done", "restored",
+               "the data placed earlier by migration " + mid + " (bundle " +
+                   rec.bundle_id.substr(0, 12) + ") was replaced by the original data from " + bak +
+                   " before placing bundle " + c.bundle_id.substr(0, 12)};
+    recovered.push_back(x);
+    recovered_msg += x.detail + "; ";
+    r->Set("recovered", RecoveredJson(recovered, a));
+  }
+
+  std::string log_bak = bak;
+  if (c.node.split() && !SameFilesystem(NearestExisting(root), NearestExisting(c.node.log_dir())))
+    log_bak = c.node.cfg.data_log_dir + "/zkmigrate-backup/" + mid;
   auto moves = PlanMoves(c, bak, log_bak);
   if (!moves.ok())
     return r->Fail("cannot read the target's data dirs: " + moves.status().message(),
@@ -271,21 +339,24 @@ void RunPlace(const ModuleParams& p, ModuleResult* r) {
   r->Set("bundle", ManifestSummary(c.m, a));
   if (p.check_mode) {
     r->changed = true;
-    r->msg = "would place bundle " + c.bundle_id.substr(0, 12) + " (" + Hex(c.m.last_zxid) +
-             ") on " + c.node.config_path + " and move " + std::to_string(moves->size()) +
-             " entries to " + bak + " (check mode)";
+    r->msg = recovered_msg + "would place bundle " + c.bundle_id.substr(0, 12) + " (" +
+             Hex(c.m.last_zxid) + ") on " + c.node.config_path + " and move " +
+             std::to_string(moves->size()) + " entries to " + bak +
+             (replace ? " after putting back the original data of migration " + mid : "") +
+             " (check mode)";
     return;
   }
 
-  BackupRecord rec;
-  rec.dir = bak;
-  rec.state = "in-progress";
+  rec.migration_id = mid;
   rec.created = UtcNowIso();
+  rec.restored_at.clear();
   rec.bundle_id = c.bundle_id;
   rec.bundle_src = c.src;
   rec.data_dir = c.node.cfg.data_dir;
   rec.data_log_dir = c.node.cfg.data_log_dir;
   rec.moves = *moves;
+  rec.installed.clear();
+  rec.created_dirs.clear();
   PlacedRecord placed;
   placed.bundle_id = c.bundle_id;
   placed.bundle_src = c.src;
@@ -294,12 +365,13 @@ void RunPlace(const ModuleParams& p, ModuleResult* r) {
   placed.last_zxid = c.m.last_zxid;
   placed.znodes = c.m.znodes;
   placed.backup_dir = bak;
-  st = Execute(c, &rec, &placed, bak_dirs);
+  placed.migration_id = mid;
+  st = Execute(c, nd, &rec, &placed);
   if (!st.ok()) {
     r->Set("moved", Value(rapidjson::kArrayType));
-    return r->Fail(
-        "placing the bundle on " + c.node.config_path + " failed and was undone: " + st.ToString(),
-        st);
+    return r->Fail(recovered_msg + "placing the bundle on " + c.node.config_path +
+                       " failed and was undone: " + st.ToString(),
+                   st);
   }
   Value inst(rapidjson::kArrayType);
   for (const InstalledFile& f : rec.installed) {
@@ -313,9 +385,9 @@ void RunPlace(const ModuleParams& p, ModuleResult* r) {
   if (c.m.mode == "raw")
     r->warnings.push_back("a raw bundle keeps the source's membership in /zookeeper/config");
   r->changed = true;
-  r->msg = "placed bundle " + c.bundle_id.substr(0, 12) + " (" + Hex(c.m.last_zxid) + ", " +
-           std::to_string(c.m.znodes) + " znodes) on " + c.node.config_path + "; old data in " +
-           bak;
+  r->msg = recovered_msg + "placed bundle " + c.bundle_id.substr(0, 12) + " (" +
+           Hex(c.m.last_zxid) + ", " + std::to_string(c.m.znodes) + " znodes) on " +
+           c.node.config_path + "; old data in " + bak + " (migration " + mid + ")";
 }
 
 }  // namespace zkm

@@ -14,12 +14,19 @@ using Alloc = rapidjson::Document::AllocatorType;
 
 namespace {
 
+// `key` as readable text; when the bytes are not valid UTF-8 also `key_hex`.
+void AddPath(Value& o, const char* key, const std::string& s, Alloc& a) {
+  o.AddMember(Value(key, a), Str(s, a), a);
+  if (ValidUtf8(s) != s)
+    o.AddMember(Value((std::string(key) + "_hex").c_str(), a), Str(HexBytes(s), a), a);
+}
+
 Value Moves(const std::vector<MovedEntry>& v, Alloc& a) {
   Value arr(rapidjson::kArrayType);
   for (const MovedEntry& e : v) {
     Value o(rapidjson::kObjectType);
-    o.AddMember("from", Str(e.from, a), a);
-    o.AddMember("to", Str(e.to, a), a);
+    AddPath(o, "from", e.from, a);
+    AddPath(o, "to", e.to, a);
     arr.PushBack(o, a);
   }
   return arr;
@@ -29,8 +36,8 @@ Value Installed(const std::vector<InstalledFile>& v, Alloc& a) {
   Value arr(rapidjson::kArrayType);
   for (const InstalledFile& f : v) {
     Value o(rapidjson::kObjectType);
-    o.AddMember("path", Str(f.path, a), a);
-    o.AddMember("name", Str(f.name, a), a);
+    AddPath(o, "path", f.path, a);
+    AddPath(o, "name", f.name, a);
     o.AddMember("role", Str(f.role, a), a);
     o.AddMember("size", f.size, a);
     o.AddMember("sha256", Str(f.sha256, a), a);
@@ -47,6 +54,13 @@ bool GetStr(const Value& o, const char* k, std::string* out) {
   return true;
 }
 
+// A path: `k_hex` when present (byte-exact), else `k`.
+bool GetPath(const Value& o, const char* k, std::string* out) {
+  std::string hex;
+  if (GetStr(o, (std::string(k) + "_hex").c_str(), &hex)) return UnhexBytes(hex, out);
+  return GetStr(o, k, out);
+}
+
 const Value* GetArr(const Value& o, const char* k) {
   auto it = o.FindMember(k);
   return it == o.MemberEnd() || !it->value.IsArray() ? nullptr : &it->value;
@@ -58,7 +72,7 @@ Status ReadMoves(const Value& o, const char* k, std::vector<MovedEntry>* out, bo
     return required ? Status::Invalid(std::string("member ") + k + " is missing") : Status::Ok();
   for (const Value& e : arr->GetArray()) {
     MovedEntry m;
-    if (!e.IsObject() || !GetStr(e, "from", &m.from) || !GetStr(e, "to", &m.to))
+    if (!e.IsObject() || !GetPath(e, "from", &m.from) || !GetPath(e, "to", &m.to))
       return Status::Invalid(std::string("member ") + k + " holds an entry without from/to");
     out->push_back(m);
   }
@@ -70,9 +84,9 @@ Status ReadInstalled(const Value& o, std::vector<InstalledFile>* out) {
   if (!arr) return Status::Invalid("member installed is missing");
   for (const Value& e : arr->GetArray()) {
     InstalledFile f;
-    if (!e.IsObject() || !GetStr(e, "path", &f.path) || !GetStr(e, "sha256", &f.sha256))
+    if (!e.IsObject() || !GetPath(e, "path", &f.path) || !GetStr(e, "sha256", &f.sha256))
       return Status::Invalid("member installed holds an entry without path/sha256");
-    GetStr(e, "name", &f.name);
+    GetPath(e, "name", &f.name);
     GetStr(e, "role", &f.role);
     GetStr(e, "bundle_sha256", &f.bundle_sha256);
     auto it = e.FindMember("size");
@@ -95,6 +109,34 @@ Result<rapidjson::Document> ReadJson(const std::string& path) {
 
 }  // namespace
 
+std::string HexBytes(const std::string& s) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out.push_back(d[c >> 4]);
+    out.push_back(d[c & 15]);
+  }
+  return out;
+}
+
+bool UnhexBytes(const std::string& hex, std::string* out) {
+  auto v = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() % 2) return false;
+  std::string r;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int h = v(hex[i]), l = v(hex[i + 1]);
+    if (h < 0 || l < 0) return false;
+    r.push_back(static_cast<char>(h * 16 + l));
+  }
+  *out = r;
+  return true;
+}
+
 std::string UtcStampCompact() {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -107,17 +149,26 @@ std::string UtcStampCompact() {
 std::string BackupRecordToJson(const BackupRecord& b) {
   rapidjson::Document d(rapidjson::kObjectType);
   auto& a = d.GetAllocator();
-  d.AddMember("format_version", 1, a);
-  d.AddMember("state", Str(b.state, a), a);
+  d.AddMember("format_version", 2, a);
+  d.AddMember("migration_id", Str(b.migration_id, a), a);
+  d.AddMember("phase", Str(b.phase, a), a);
+  d.AddMember("updated", Str(b.updated, a), a);
   d.AddMember("created", Str(b.created, a), a);
   d.AddMember("restored_at", Str(b.restored_at, a), a);
   d.AddMember("bundle_id", Str(b.bundle_id, a), a);
   d.AddMember("bundle_src", Str(b.bundle_src, a), a);
-  d.AddMember("data_dir", Str(b.data_dir, a), a);
-  d.AddMember("data_log_dir", Str(b.data_log_dir, a), a);
+  AddPath(d, "data_dir", b.data_dir, a);
+  AddPath(d, "data_log_dir", b.data_log_dir, a);
   d.AddMember("moves", Moves(b.moves, a), a);
   d.AddMember("installed", Installed(b.installed, a), a);
   d.AddMember("displaced", Moves(b.displaced, a), a);
+  Value dirs(rapidjson::kArrayType);
+  for (const std::string& x : b.created_dirs) {
+    Value o(rapidjson::kObjectType);
+    AddPath(o, "path", x, a);
+    dirs.PushBack(o, a);
+  }
+  d.AddMember("created_dirs", dirs, a);
   return Serialize(d, true) + "\n";
 }
 
@@ -127,9 +178,21 @@ Result<BackupRecord> ReadBackupRecord(const std::string& dir) {
   if (!d.ok()) return d.status();
   BackupRecord b;
   b.dir = dir;
-  if (!GetStr(*d, "state", &b.state) || !GetStr(*d, "data_dir", &b.data_dir) ||
-      !GetStr(*d, "data_log_dir", &b.data_log_dir))
-    return Status::Corrupt(path + " lacks state, data_dir or data_log_dir");
+  if (!GetStr(*d, "phase", &b.phase)) {
+    std::string old;  // format 1
+    if (GetStr(*d, "state", &old))
+      b.phase = old == "in-progress" ? "begun" : old == "placed" ? "done" : old;
+  }
+  if (b.phase.empty() || !GetPath(*d, "data_dir", &b.data_dir) ||
+      !GetPath(*d, "data_log_dir", &b.data_log_dir))
+    return Status::Corrupt(path + " lacks phase, data_dir or data_log_dir");
+  GetStr(*d, "migration_id", &b.migration_id);
+  GetStr(*d, "updated", &b.updated);
+  if (const Value* dirs = GetArr(*d, "created_dirs"))
+    for (const Value& e : dirs->GetArray()) {
+      std::string x;
+      if (e.IsObject() && GetPath(e, "path", &x)) b.created_dirs.push_back(x);
+    }
   GetStr(*d, "created", &b.created);
   GetStr(*d, "restored_at", &b.restored_at);
   GetStr(*d, "bundle_id", &b.bundle_id);
@@ -154,6 +217,7 @@ std::string PlacedRecordToJson(const PlacedRecord& p) {
   d.AddMember("membership_rewritten", p.membership_rewritten, a);
   d.AddMember("membership", Str(p.membership, a), a);
   d.AddMember("backup_dir", Str(p.backup_dir, a), a);
+  d.AddMember("migration_id", Str(p.migration_id, a), a);
   d.AddMember("installed", Installed(p.installed, a), a);
   return Serialize(d, true) + "\n";
 }
@@ -168,6 +232,7 @@ Result<PlacedRecord> ReadPlacedRecord(const std::string& path) {
   GetStr(*d, "mode", &p.mode);
   GetStr(*d, "membership", &p.membership);
   GetStr(*d, "backup_dir", &p.backup_dir);
+  GetStr(*d, "migration_id", &p.migration_id);
   auto it = d->FindMember("last_zxid");
   if (it != d->MemberEnd() && it->value.IsInt64()) p.last_zxid = it->value.GetInt64();
   it = d->FindMember("znodes");

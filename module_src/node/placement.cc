@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -21,6 +22,17 @@ namespace zkm {
 namespace {
 
 std::optional<uint64_t> g_free_override;
+
+// ZKM_TEST_KILL_AT_STEP=N: the N-th durable step of this process kills it with
+// SIGKILL (the kill -9 tests of place; unset in production: nothing happens).
+void CrashPoint() {
+  static const long target = [] {
+    const char* e = std::getenv("ZKM_TEST_KILL_AT_STEP");
+    return e ? std::strtol(e, nullptr, 10) : 0L;
+  }();
+  static long count = 0;
+  if (target > 0 && ++count == target) ::kill(::getpid(), SIGKILL);
+}
 
 std::string Parent(const std::string& path) {
   size_t k = path.find_last_of('/');
@@ -65,8 +77,10 @@ Status Finish(int fd, const std::string& tmp, const std::string& final_path, mod
   if (::close(fd) != 0 && st.ok()) st = ErrnoStatus("cannot close", tmp, errno);
   if (st.ok() && !overwrite && PathExists(final_path))
     st = Status::Invalid(final_path + " already exists; refusing to replace it");
+  if (st.ok()) CrashPoint();
   if (st.ok() && ::rename(tmp.c_str(), final_path.c_str()) != 0)
     st = ErrnoStatus("cannot rename into", final_path, errno);
+  if (st.ok()) CrashPoint();
   if (!st.ok()) {
     ::unlink(tmp.c_str());
     return st;
@@ -146,6 +160,7 @@ Status MakeDirs(const std::string& path, mode_t mode, const FileOwner& owner) {
   if (parent != path) ZKM_RETURN_IF_ERROR(MakeDirs(parent, mode, owner));
   if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
     return ErrnoStatus("cannot create directory", path, errno);
+  CrashPoint();
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("cannot open", path, errno);
   Status s = ApplyOwnerMode(fd, path, mode, owner);
@@ -208,6 +223,7 @@ Status SetOwnerMode(const std::string& path, mode_t mode, const FileOwner& owner
 Status MoveEntry(const std::string& from, const std::string& to) {
   if (PathExists(to))
     return Status::Invalid(to + " already exists; refusing to move " + from + " over it");
+  CrashPoint();
   if (::rename(from.c_str(), to.c_str()) != 0) {
     int e = errno;
     if (e == EXDEV)
@@ -215,6 +231,7 @@ Status MoveEntry(const std::string& from, const std::string& to) {
                         ": they are on different filesystems (a move must be a rename)");
     return ErrnoStatus("cannot move " + from + " to", to, e);
   }
+  CrashPoint();
   ZKM_RETURN_IF_ERROR(FsyncParent(to));
   return FsyncParent(from);
 }
@@ -224,6 +241,7 @@ Status RemoveFile(const std::string& path) {
     if (errno == ENOENT) return Status::Ok();
     return ErrnoStatus("cannot remove", path, errno);
   }
+  CrashPoint();
   return FsyncParent(path);
 }
 

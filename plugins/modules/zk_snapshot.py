@@ -118,11 +118,24 @@ options:
   backup_dir:
     description:
     - With I(state=place), the folder under which the node's current C(version-2) contents are moved,
-      into a new sub-folder named by the UTC time (with a C(backup.json) record of every move). With I(state=rollback),
-      the folder whose newest backup is put back (or that backup folder itself).
+      into the sub-folder C(<backup_dir>/<migration_id>/). Its C(backup.json) is the placement's journal
+      (every move, and the phase reached, written durably at each step), so that a run killed part way
+      is finished or undone by the next I(state=place) or I(state=rollback).
+    - With I(state=rollback), the folder holding the backup to put back (or that backup folder itself).
+      The backup is the one of I(migration_id), else the one C(<dataDir>/zkmigrate/placed.json) names,
+      else the only placed migration under I(backup_dir); several are refused.
     - It must be on the filesystem of C(dataDir), because the backup is made by renames, not copies.
     - Defaults to C(<dataDir>/zkmigrate-backup).
     type: path
+  migration_id:
+    description:
+    - With I(state=place) and I(state=rollback), the name of this migration, which names its backup folder
+      C(<backup_dir>/<migration_id>/). Give the same value to every I(state=place) and I(state=rollback)
+      of one migration, so that placing a rebuilt bundle again keeps the backup of the original data.
+    - 1 to 128 of C(A-Z a-z 0-9 . _ -), not starting with a dot.
+    - With I(state=place), defaults to C(bundle-) and the first 16 hex digits of the bundle's id, with
+      a warning. With I(state=rollback), when omitted the backup is found as I(backup_dir) says.
+    type: str
   manifest:
     description:
     - With I(state=verify), the bundle's C(manifest.json) (or the bundle directory) to compare the live
@@ -318,6 +331,7 @@ EXAMPLES = r'''
     config: /etc/zookeeper/conf/zoo.cfg
     src: /var/tmp/zk-bundle
     backup_dir: /var/backups/zookeeper-before-migration
+    migration_id: eu-1-1714564800
     owner: zookeeper
     group: zookeeper
 
@@ -334,6 +348,7 @@ EXAMPLES = r'''
     state: rollback
     config: /etc/zookeeper/conf/zoo.cfg
     backup_dir: /var/backups/zookeeper-before-migration
+    migration_id: eu-1-1714564800
 
 - name: Resolve the cluster pairs of a run from the inventory (on the controller)
   zkmigrate.zookeeper.zk_snapshot:
@@ -627,10 +642,28 @@ backup_dir:
   description:
   - I(state=place), the backup folder the old data went to (or would go to, or went to when the bundle
     was first placed).
-  - I(state=rollback), the backup folder restored (the newest one under I(backup_dir)).
+  - I(state=rollback), the backup folder restored (C(<backup_dir>/<migration_id>)).
   returned: I(state=place), success; I(state=rollback), when a backup was found
   type: str
-  sample: /var/lib/zookeeper/zkmigrate-backup/20240501T120000Z
+  sample: /var/lib/zookeeper/zkmigrate-backup/eu-1-1714564800
+migration_id:
+  description:
+  - I(state=place), the migration the backup is named by (I(migration_id), or the default made from the
+    bundle's id).
+  - I(state=rollback), the migration whose backup was restored.
+  returned: I(state=place), when the bundle verified; I(state=rollback), when a backup was found
+  type: str
+  sample: eu-1-1714564800
+recovered:
+  description:
+  - I(state=place) and I(state=rollback), what an earlier run that was interrupted (killed, or the host
+    lost) had left, and what this run did about it before its own work (in check mode, would do).
+  - Each has C(migration_id), C(backup_dir), C(found_phase) (the journal's phase found), C(action) (C(finished),
+    C(undone) or C(restored)) and C(detail) (one sentence).
+  - Empty when no run was interrupted.
+  returned: I(state=place), when the bundle verified; I(state=rollback), when the node was stopped
+  type: list
+  elements: dict
 moved:
   description: The entries of the target's C(version-2) dirs moved (or to move, in check mode) into the
     backup.

@@ -58,8 +58,8 @@ FQCN = "zkmigrate.zookeeper.zk_snapshot"
 SRC_IP, TGT_IP = 91, 94
 FIXTURES = os.path.join(REPO, "tests", "fixtures")
 STATES = ("facts", "bundle", "place", "verify", "rollback", "fleet", "report")
-OPTIONS = ("state", "config", "dest", "src", "mode", "backup_dir", "manifest", "deep", "auth", "allow_running",
-           "drop_sessions", "format", "owner", "group", "client", "timeout", "max_buffer", "inventory",
+OPTIONS = ("state", "config", "dest", "src", "mode", "backup_dir", "migration_id", "manifest", "deep", "auth",
+           "allow_running", "drop_sessions", "format", "owner", "group", "client", "timeout", "max_buffer", "inventory",
            "report_file", "record", "facts", "source_hosts", "target_hosts", "source_group", "target_group",
            "phase", "force", "controller_dir", "heap", "server_version", "work_dir")
 ADHOC_TIMEOUT = 120

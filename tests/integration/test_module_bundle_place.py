@@ -5,8 +5,10 @@ against real ZooKeeper 3.8 servers on loopback (127.0.0.64 source, .65 target, .
     /usr/bin/python3 tests/integration/test_module_bundle_place.py [--keep-work]
 
 Covers: bundle from a stopped source, again (changed false), check mode (touches nothing), raw mode;
-place on a stopped target holding other data, check mode, twice (changed false); the target serves the
-source's znodes; rollback restores the old files exactly (names + sha256), twice (changed false); errors:
+place on a stopped target holding other data, check mode, twice (changed false), its backup in
+<dataDir>/zkmigrate-backup/<migration_id> (the journal says done); the target serves the source's znodes;
+rollback (without migration_id: the one placed.json names) restores the old files exactly (names +
+sha256), twice, and by migration_id (changed false); errors: a bad migration_id,
 running node, missing src, tampered bundle, a file in place of a directory, a gap in the source logs,
 disk full and read-only filesystem (tiny tmpfs mounts, skipped when mount is not allowed).
 """
@@ -172,15 +174,26 @@ def run(work):
               "target untouched after the refused placements")
         failed_with(module(work, state="place", config=os.path.join(work, "no", "zoo.cfg"), src=bdir),
                     ["does not exist"], "missing zoo.cfg")
+        failed_with(module(work, state="place", config=tcfg, src=bdir, migration_id="../up"),
+                    ["migration_id ../up must be"], "a migration_id that is not a folder name")
+        check(tree_state(os.path.join(tgt.data_dir(1), "version-2")) == t_before and
+              not os.path.exists(os.path.join(tgt.data_dir(1), "zkmigrate-backup")),
+              "target untouched after the refused migration_id")
 
         log("place")
-        res = module(work, state="place", config=tcfg, src=bdir, _ansible_diff=True)
+        mid = "it-run-1"
+        journal = os.path.join(tgt.data_dir(1), "zkmigrate-backup", mid, "backup.json")
+        res = module(work, state="place", config=tcfg, src=bdir, migration_id=mid, _ansible_diff=True)
         check(res.get("changed") is True and res.get("failed") is False, "place: changed", res)
+        check(res.get("migration_id") == mid and res.get("recovered") == [] and
+              res.get("backup_dir") == os.path.dirname(journal),
+              "place: the backup is <dataDir>/zkmigrate-backup/<migration_id>, nothing to recover", res)
+        check(json.load(open(journal)).get("phase") == "done", "the journal says done")
         v2 = sorted(os.listdir(os.path.join(tgt.data_dir(1), "version-2")))
         check(v2 == [f0["name"]], "version-2 holds only the bundle snapshot (no epoch files): %s" % v2)
         placed = json.load(open(os.path.join(tgt.data_dir(1), "zkmigrate", "placed.json")))
         check(placed.get("bundle_id") == res.get("bundle_id"), "placed.json records the bundle id")
-        res2 = module(work, state="place", config=tcfg, src=bdir)
+        res2 = module(work, state="place", config=tcfg, src=bdir, migration_id=mid)
         check(res2.get("changed") is False and res2.get("failed") is False, "place twice: changed false", res2)
 
         log("start the target")
@@ -198,12 +211,17 @@ def run(work):
               != [], "rollback check mode: changed", res)
         res = module(work, state="rollback", config=tcfg)
         check(res.get("changed") is True and res.get("failed") is False, "rollback: changed", res)
+        check(res.get("migration_id") == mid and json.load(open(journal)).get("phase") == "restored",
+              "rollback without migration_id restores the migration placed.json names", res)
         t_after = tree_state(os.path.join(tgt.data_dir(1), "version-2"))
         check(t_after == t_before, "the old files are back exactly (names + sha256)",
               {"before": sorted(t_before), "after": sorted(t_after)})
         res = module(work, state="rollback", config=tcfg)
         check(res.get("changed") is False and "nothing to roll back" in res.get("msg", ""),
               "rollback again: changed false", res)
+        res = module(work, state="rollback", config=tcfg, migration_id=mid)
+        check(res.get("changed") is False and res.get("failed") is False and
+              "nothing to roll back" in res.get("msg", ""), "rollback again by migration_id: changed false", res)
         tgt.start()
         tgt.wait_serving(90)
         back = walk_via(tgt)

@@ -159,7 +159,9 @@ TEST_F(PlacementTest, ResolveOwner) {
 
 TEST_F(PlacementTest, BackupRecordRoundTrip) {
   BackupRecord b;
-  b.state = "placed";
+  b.phase = "done";
+  b.migration_id = "m1";
+  b.moves.push_back({"/d/version-2/bad\xff\xfename", "/d/zkmigrate-backup/m1/bad\xff\xfename"});
   b.data_dir = "/d";
   b.data_log_dir = "/l";
   b.bundle_id = "abc";
@@ -169,9 +171,12 @@ TEST_F(PlacementTest, BackupRecordRoundTrip) {
       WriteFileDurable(root_ + "/dst", kBackupRecordName, BackupRecordToJson(b), 0644, {}).ok());
   auto r = ReadBackupRecord(root_ + "/dst");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->state, "placed");
-  ASSERT_EQ(r->moves.size(), 1u);
+  EXPECT_EQ(r->phase, "done");
+  EXPECT_EQ(r->migration_id, "m1");
+  ASSERT_EQ(r->moves.size(), 2u);
+  EXPECT_EQ(r->moves[0].from, b.moves[0].from);  // not UTF-8: byte-exact through _hex
   EXPECT_EQ(r->moves[0].to, b.moves[0].to);
+  EXPECT_EQ(r->moves[1].to, b.moves[1].to);
   ASSERT_EQ(r->installed.size(), 1u);
   EXPECT_EQ(r->installed[0].bundle_sha256, "s2");
 }
