@@ -404,15 +404,25 @@ Plan BuildPlan(const Value& input) {
                              " upgrade the target or set zk_bundle_mode=consolidated");
     }
 
+    // jute_limit is what the server reads (jute.maxbuffer + its extra size); the
+    // message names the setting as configured.
     int64_t jute = r.I64(n, "jute_limit", false).value_or(kDefaultJuteMaxBuffer);
-    if (best != nullptr && uint64_t(std::max<int64_t>(jute, 0)) < largest + 1024)
-      p.problems.push_back("target " + n.host + " has jute.maxbuffer " + std::to_string(jute) +
-                           " but source node " + best->host + " holds a znode of " +
-                           std::to_string(largest) +
-                           " bytes: start the target with -Djute.maxbuffer=" +
-                           std::to_string(std::max<uint64_t>(
-                               uint64_t(std::max<int64_t>(source_jute, 0)), largest + 1024)) +
-                           " like the source in its JVM flags or java.env");
+    if (best != nullptr && uint64_t(std::max<int64_t>(jute, 0)) < largest + 1024) {
+      std::string configured = r.Text(n, "settings.jute_maxbuffer.value");
+      std::string src_configured = r.Text(*best, "settings.jute_maxbuffer.value");
+      uint64_t src_value = uint64_t(std::max<int64_t>(source_jute, 0));
+      if (!src_configured.empty() &&
+          src_configured.find_first_not_of("0123456789") == std::string::npos &&
+          src_configured.size() < 19)
+        src_value = std::stoull(src_configured);
+      uint64_t suggest = std::max<uint64_t>(src_value, largest + 1024);
+      p.problems.push_back(
+          "target " + n.host + " has jute.maxbuffer " +
+          (configured.empty() ? std::to_string(jute) : configured) + " (reads records up to " +
+          std::to_string(jute) + " bytes) but source node " + best->host + " holds a znode of " +
+          std::to_string(largest) + " bytes: start the target with -Djute.maxbuffer=" +
+          std::to_string(suggest) + " like the source in its JVM flags or java.env");
+    }
 
     if (auto h = EntryU64(n, "heap_bytes")) {
       bool as_big_as_source = source_heap && *h >= *source_heap;

@@ -84,9 +84,17 @@ Status Replayer::Apply(const TxnRecord& rec) {
                             : "transactions in between are missing") +
                        " (a log file is missing or cut short)");
   }
+  if (!same_epoch && opts_.single_epoch && EpochOf(zxid) - EpochOf(prev_zxid_) > 1) {
+    return Status::Mismatch(
+        "the logs go from epoch " + std::to_string(EpochOf(prev_zxid_)) + " (zxid " +
+        Hex(prev_zxid_) + ") to epoch " + std::to_string(EpochOf(zxid)) + " (zxid " + Hex(zxid) +
+        ") in the data of a standalone server (no myid, no epoch files), whose epoch never "
+        "changes: a log here comes from another cluster");
+  }
   if (!same_epoch && opts_.single_epoch && !warned_single_epoch_) {
-    // A standalone server keeps its epoch, but a quorum node's files copied without
-    // myid and epoch files look the same and ZooKeeper loads them: a warning.
+    // One epoch further: a quorum node's files copied without myid and epoch files
+    // look the same (snapshot.0 in epoch 0, the first leader's epoch 1) and
+    // ZooKeeper loads them: a warning.
     warned_single_epoch_ = true;
     stats_.warnings.push_back(
         "the logs go from epoch " + std::to_string(EpochOf(prev_zxid_)) + " (zxid " +
