@@ -249,8 +249,10 @@ Result<Manifest> ParseManifest(std::string_view text) {
     if (f.role != "snapshot" && f.role != "log")
       return Status::Invalid("manifest file " + f.name + " has role " + f.role +
                              ", expected snapshot or log");
-    if (f.sha256.size() != 64)
-      return Status::Invalid("manifest file " + f.name + " has no SHA-256");
+    if (f.sha256.size() != 64 ||
+        f.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
+      return Status::Invalid("manifest file " + f.name +
+                             " has no SHA-256 (64 lowercase hex digits)");
     if (!names.insert(f.name).second) return Status::Invalid("manifest lists " + f.name + " twice");
     m.files.push_back(f);
   }
