@@ -418,10 +418,14 @@ Plan BuildPlan(const Value& input) {
       uint64_t suggest = std::max<uint64_t>(src_value, largest + 1024);
       p.problems.push_back(
           "target " + n.host + " has jute.maxbuffer " +
-          (configured.empty() ? std::to_string(jute) : configured) + " (reads records up to " +
-          std::to_string(jute) + " bytes) but source node " + best->host + " holds a znode of " +
-          std::to_string(largest) + " bytes: start the target with -Djute.maxbuffer=" +
-          std::to_string(suggest) + " like the source in its JVM flags or java.env");
+          (configured.empty() ? std::to_string(jute) : configured) +
+          (r.Text(n, "settings.jute_maxbuffer.source").empty()
+               ? std::string()
+               : " (" + r.Text(n, "settings.jute_maxbuffer.source") + ")") +
+          " (reads records up to " + std::to_string(jute) + " bytes) but source node " +
+          best->host + " holds a znode of " + std::to_string(largest) +
+          " bytes: start the target with -Djute.maxbuffer=" + std::to_string(suggest) +
+          " like the source in its JVM flags or java.env");
     }
 
     if (auto h = EntryU64(n, "heap_bytes")) {

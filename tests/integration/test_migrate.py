@@ -732,7 +732,7 @@ def case_8():
         for p in envs:
             with open(p, "w") as f:
                 f.write('SERVER_JVMFLAGS="-Djute.maxbuffer=100000"\n')
-        refused("b", W.inv_ba, {}, ["has jute.maxbuffer 100000", "java.env", "holds a znode or txn of",
+        refused("b", W.inv_ba, {}, ["has jute.maxbuffer 100000", "java.env", "holds a znode of",
                                     "start the target with -Djute.maxbuffer="])
     finally:
         for p in envs:
