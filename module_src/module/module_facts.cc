@@ -393,6 +393,7 @@ void RunFacts(const ModuleParams& p, ModuleResult* r) {
   r->Set("heap_source", heap ? Str(heap_source, a) : Value());
   if (!p.work_dir.empty()) {
     std::optional<uint64_t> f = AvailableBytesFor(p.work_dir);
+    r->SetString("work_dir", p.work_dir);
     r->Set("work_free_bytes", f ? Value(*f) : Value());
   }
   // The marker an earlier migration into this node left (zk_verify writes it).

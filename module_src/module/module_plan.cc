@@ -45,6 +45,7 @@ void RunPlan(const ModuleParams& p, ModuleResult* r) {
       m != facts.MemberEnd() && !named.count("controller_free_bytes"))
     in.AddMember("controller_free_bytes", rapidjson::Value(m->value, a), a);
   if (!p.controller_dir.empty()) {
+    in.AddMember("controller_dir", Str(p.controller_dir, a), a);
     if (std::optional<uint64_t> f = AvailableBytesFor(p.controller_dir))
       in.AddMember("controller_free_bytes", rapidjson::Value(*f), a);
   }

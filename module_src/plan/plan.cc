@@ -182,6 +182,14 @@ std::optional<uint64_t> EntryU64(const NodeView& n, const char* key) {
   return it->value.GetUint64();
 }
 
+std::string EntryText(const NodeView& n, const char* key) {
+  if (n.entry == nullptr || !n.entry->IsObject()) return "";
+  auto it = n.entry->FindMember(key);
+  return it == n.entry->MemberEnd() || !it->value.IsString()
+             ? ""
+             : std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
 }  // namespace
 
 uint64_t HeapEstimate(uint64_t znodes, uint64_t path_bytes, uint64_t data_bytes,
@@ -445,9 +453,10 @@ Plan BuildPlan(const Value& input) {
   for (const std::vector<NodeView>* side : {&src, &dst})
     for (const NodeView& n : *side)
       if (auto f = EntryU64(n, "work_free_bytes"); n.readable && f && *f < bundle)
-        p.problems.push_back(n.host + ": " + std::to_string(*f) +
-                             " bytes free for the work dir but the bundle needs about " +
-                             std::to_string(bundle) +
+        p.problems.push_back(n.host + ": " + std::to_string(*f) + " bytes free for " +
+                             (EntryText(n, "work_dir").empty() ? std::string("the work dir")
+                                                               : EntryText(n, "work_dir")) +
+                             " but the bundle needs about " + std::to_string(bundle) +
                              ": free space there or set zk_work_dir elsewhere");
   // The bundle's snapshot layout: the caller's, else what the oldest target reads.
   if (!format.empty())
@@ -506,10 +515,13 @@ Plan BuildPlan(const Value& input) {
 
   if (input.HasMember("controller_free_bytes") && input["controller_free_bytes"].IsUint64() &&
       input["controller_free_bytes"].GetUint64() < bundle)
-    p.problems.push_back(
-        "the controller has " + std::to_string(input["controller_free_bytes"].GetUint64()) +
-        " bytes free for zk_controller_dir but the bundle needs about " + std::to_string(bundle) +
-        ": free space there or set zk_controller_dir elsewhere");
+    p.problems.push_back("the controller has " +
+                         std::to_string(input["controller_free_bytes"].GetUint64()) +
+                         " bytes free for " +
+                         (text("controller_dir", "").empty() ? std::string("zk_controller_dir")
+                                                             : text("controller_dir", "")) +
+                         " but the bundle needs about " + std::to_string(bundle) +
+                         ": free space there or set zk_controller_dir elsewhere");
   return p;
 }
 

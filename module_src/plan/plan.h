@@ -60,8 +60,8 @@ const SourceCandidate* ChooseBundleNode(const std::vector<SourceCandidate>& cand
 // the result of `state: facts` on that host ({"node": {...}, "heap_bytes": N,
 // "work_free_bytes": N, "marker": {...}|null, "version": "3.8.0"} or
 // {"failed": true, "msg": "..."}); extra optional members of `input`:
-// "controller_free_bytes", "bundle_mode" ("raw" or "consolidated"),
-// "phase" ("preflight": the nodes as they run; "bundle": the source was stopped
+// "controller_free_bytes" (and "controller_dir", named in the message), "bundle_mode" ("raw" or
+// "consolidated"), "phase" ("preflight": the nodes as they run; "bundle": the source was stopped
 // and read again, so a running or unreadable source node is refused), "force"
 // (replace an earlier migration of this source), "format" (the bundle layout).
 Plan BuildPlan(const rapidjson::Value& input);

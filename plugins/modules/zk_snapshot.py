@@ -818,6 +818,11 @@ heap_source:
     when unknown.
   returned: state=facts
   type: str
+work_dir:
+  description: With I(state=facts) and I(work_dir), the directory whose free space I(work_free_bytes)
+    is.
+  returned: state=facts with work_dir
+  type: str
 work_free_bytes:
   description:
   - With I(state=facts) and I(work_dir), bytes available where bundles will be written; null when unreadable.

@@ -163,6 +163,28 @@ TEST(Plan, DiskIsFromTheValidBytes) {
   EXPECT_NE(no.problems[0].find("50000000 bytes free in dataDir"), std::string::npos);
 }
 
+TEST(Plan, ADiskProblemNamesTheDirThatIsShort) {
+  std::string s1 = Edit(Facts("10.0.0.1", 0x100000001, 100, 1000, 0, 60000000, 256 * kMiB),
+                        [](rapidjson::Document& d) {
+                          auto& a = d.GetAllocator();
+                          d["work_free_bytes"] = 1000;
+                          d.AddMember("work_dir", "/var/tmp/zkmigrate/s1", a);
+                        });
+  std::string in =
+      "{\"controller_free_bytes\": 2000, \"controller_dir\": \"/tmp/stage\", "
+      "\"source\": {\"s1\": " +
+      s1 + "}, \"target\": {\"t1\": " + Facts("10.0.1.1", 0, 1, 0, 0, 0, 256 * kMiB) + "}}";
+  rapidjson::Document d;
+  d.Parse(in.c_str());
+  Plan p = BuildPlan(d);
+  ASSERT_EQ(p.problems.size(), 2u) << PlanText(p);
+  EXPECT_NE(p.problems[0].find("s1: 1000 bytes free for /var/tmp/zkmigrate/s1"), std::string::npos)
+      << p.problems[0];
+  EXPECT_NE(p.problems[1].find("the controller has 2000 bytes free for /tmp/stage"),
+            std::string::npos)
+      << p.problems[1];
+}
+
 TEST(Plan, TargetJuteMaxBufferBelowTheLargestZnodeIsRefused) {
   rapidjson::Document d;
   Plan p = RunPlan("\"s1\": " + Facts("10.0.0.1", 0x100000001, 10, 2000000, 0, 0, 256 * kMiB,
