@@ -11,17 +11,23 @@ passed=0
 failed=0
 status=0
 
+# Adds the counts of ctest's summary line in $1 to the totals (no summary: one failure).
+count_ctest() {
+  local line f n
+  if line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$1"); then
+    f=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")
+    n=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\2/' <<<"$line")
+    passed=$((passed + n - f))
+    failed=$((failed + f))
+  else
+    failed=$((failed + 1))
+  fi
+}
+
 echo "== unit tests"
 (cd build && ctest --output-on-failure -j 2) | tee "$log/ctest.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-if line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log/ctest.txt"); then
-  f=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")
-  n=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\2/' <<<"$line")
-  passed=$((passed + n - f))
-  failed=$((failed + f))
-else
-  failed=$((failed + 1))
-fi
+count_ctest "$log/ctest.txt"
 
 # The same unit tests built with ASan+UBSan (clang, -O1) in build-asan, together with the
 # libFuzzer targets (docs/FUZZING.md). UBSan's one suppression is Debian's RapidJSON
@@ -32,14 +38,7 @@ export ASAN_OPTIONS="detect_leaks=1"
 if scripts/build-asan.sh >"$log/asan-build.txt" 2>&1; then
   (cd build-asan && ctest --output-on-failure -j 2) | tee "$log/ctest-asan.txt"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-  if line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log/ctest-asan.txt"); then
-    f=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")
-    n=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\2/' <<<"$line")
-    passed=$((passed + n - f))
-    failed=$((failed + f))
-  else
-    failed=$((failed + 1))
-  fi
+  count_ctest "$log/ctest-asan.txt"
 else
   tail -n 40 "$log/asan-build.txt"
   failed=$((failed + 1)); status=1

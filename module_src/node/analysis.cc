@@ -113,14 +113,7 @@ namespace {
 DataDirReport ReplayLogs(const AnalyzeOptions& opts, int64_t z, const SnapshotSummary& ss,
                          DataTree* tree, DataDirReport rep) {
   tree->last_processed_zxid = z;
-  ReplayOptions ro;
-  ro.snapshot_zxid = z;
-  ro.has_snapshot_digest = ss.has_digest;
-  ro.snapshot_digest_zxid = ss.digest_zxid;
-  ro.snapshot_digest_version = ss.digest_version;
-  ro.snapshot_digest = ss.digest;
-  ro.snapshot_max_zxid = ss.max_zxid;
-  ro.digest_charset = ss.digest_charset;
+  ReplayOptions ro = ReplayOptions::ForSnapshot(z, ss);
   ro.accepted_epoch = rep.scan.accepted_epoch;
   ro.current_epoch = rep.scan.current_epoch;
   ro.current_epoch_tmp = rep.scan.current_epoch_tmp;

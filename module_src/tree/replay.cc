@@ -7,6 +7,18 @@
 
 namespace zkm {
 
+ReplayOptions ReplayOptions::ForSnapshot(int64_t zxid, const SnapshotSummary& ss) {
+  ReplayOptions ro;
+  ro.snapshot_zxid = zxid;
+  ro.has_snapshot_digest = ss.has_digest;
+  ro.snapshot_digest_zxid = ss.digest_zxid;
+  ro.snapshot_digest_version = ss.digest_version;
+  ro.snapshot_digest = ss.digest;
+  ro.snapshot_max_zxid = ss.max_zxid;
+  ro.digest_charset = ss.digest_charset;
+  return ro;
+}
+
 Replayer::Replayer(DataTree* tree, const ReplayOptions& opts)
     : tree_(tree), opts_(opts), prev_zxid_(opts.snapshot_zxid) {
   stats_.last_zxid = opts.snapshot_zxid;

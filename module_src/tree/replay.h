@@ -20,6 +20,7 @@
 #include "base/status.h"
 #include "format/txnlog.h"
 #include "tree/data_tree.h"
+#include "tree/snapshot.h"
 
 namespace zkm {
 
@@ -41,10 +42,14 @@ struct ReplayOptions {
   // than the last zxid").
   std::optional<int64_t> accepted_epoch, current_epoch;
   bool current_epoch_tmp = false;
-  // The data of a standalone server (no myid, no epoch files): its epoch never changes, so
-  // a txn in another epoch than the snapshot's is a warning (a quorum node's files copied
-  // without myid and epoch files, which ZooKeeper loads, or a log from another cluster).
+  // The data of a standalone server (no myid, no epoch files): its epoch never changes.
+  // One epoch further is a warning (a quorum node's files copied without myid and epoch
+  // files, which ZooKeeper loads); a jump of more is refused (a log from another cluster).
   bool single_epoch = false;
+
+  // The options that replay logs onto the snapshot `ss` read from a file named `zxid`
+  // (its digest trailer and fuzziness bound); the epoch members are left to the caller.
+  static ReplayOptions ForSnapshot(int64_t zxid, const SnapshotSummary& ss);
 };
 
 struct ReplayStats {

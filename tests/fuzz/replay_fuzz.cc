@@ -72,15 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!ss.status.ok()) std::abort();  // a committed fixture: must load
   tree.last_processed_zxid = base.zxid;
 
-  zkm::ReplayOptions ro;
-  ro.snapshot_zxid = base.zxid;
-  ro.has_snapshot_digest = ss.has_digest;
-  ro.snapshot_digest_zxid = ss.digest_zxid;
-  ro.snapshot_digest_version = ss.digest_version;
-  ro.snapshot_digest = ss.digest;
-  ro.snapshot_max_zxid = ss.max_zxid;
-  ro.digest_charset = ss.digest_charset;
-  zkm::Replayer replayer(&tree, ro);
+  zkm::Replayer replayer(&tree, zkm::ReplayOptions::ForSnapshot(base.zxid, ss));
 
   zkm::MemorySource src(log);
   zkm::TxnLogReader reader(src, 1 << 20);

@@ -12,19 +12,13 @@
 #include <sstream>
 
 #include "module/module.h"
+#include "test_files.h"
 
 namespace zkm {
 namespace {
 
 namespace fs = std::filesystem;
 const std::string kFixtures = ZKM_FIXTURES_DIR;
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 int ClosedPort() {
   Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));

@@ -22,7 +22,11 @@
 #include <string>
 #include <vector>
 
+#include "test_files.h"
+
 namespace {
+
+using zkm::Slurp;
 
 namespace fs = std::filesystem;
 const std::string kFixtures = ZKM_FIXTURES_DIR;
@@ -30,13 +34,6 @@ const std::string kFixtures = ZKM_FIXTURES_DIR;
 std::string Bin() {
   const char* b = std::getenv("ZKM_BIN");
   return b && *b ? b : ZKM_BIN_DEFAULT;
-}
-
-std::string Slurp(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
 }
 
 void Spit(const std::string& p, const std::string& text) {

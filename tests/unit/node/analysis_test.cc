@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "node/consolidate.h"
+#include "test_files.h"
 #include "tree/snapshot.h"
 #include "tree/tree_diff.h"
 
@@ -21,13 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 const std::string kFixtures = ZKM_FIXTURES_DIR;
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string Base64(const std::string& s) {
   std::istringstream in(s);

@@ -19,6 +19,7 @@
 #include "format/txnlog.h"
 #include "node/analysis.h"
 #include "node/consolidate.h"
+#include "test_files.h"
 
 namespace zkm {
 namespace {
@@ -26,13 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 const std::string kFixtures = ZKM_FIXTURES_DIR;
 constexpr int32_t kMaxRecord = 2 * 4194304;  // the fixtures' jute.maxbuffer, as ZooKeeper bounds it
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void Spit(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;

@@ -15,15 +15,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "test_files.h"
+
 namespace zkm {
 namespace {
-
-std::string Slurp(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 class LockTest : public ::testing::Test {
  protected:

@@ -13,18 +13,12 @@
 #include "node/backup_record.h"
 #include "node/membership.h"
 #include "node/zoo_cfg.h"
+#include "test_files.h"
 #include "tree/data_tree.h"
 #include "tree/snapshot.h"
 
 namespace zkm {
 namespace {
-
-std::string Slurp(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 class PlacementTest : public ::testing::Test {
  protected:
